@@ -1,0 +1,74 @@
+/* SPDX-License-Identifier: MIT
+ * Payload decoding: etl_event bytes -> names and an EventData property bag.
+ * Schema sources (etw-decoding.md): TraceLogging, instrumentation manifests
+ * (bundled + manifest:PATH), EventSource in-stream manifests, merged-trace
+ * TRACE_EVENT_INFO metadata, classic kernel MOF, WPP with TMF files.
+ * Pure functions of bytes + learned metadata: no platform calls, no Kusto.
+ *
+ * Laziness contract: dec_observe() is called for EVERY event in stream order
+ * and must stay cheap (it only looks at provider/id to learn in-stream
+ * metadata); names and EventData are computed only when asked for. */
+#ifndef E2K_DECODE_DECODE_H
+#define E2K_DECODE_DECODE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "etl/etl.h"
+#include "value/value.h"
+
+typedef struct dec_context dec_context;
+
+typedef struct dec_options {
+  const char *const *manifest_paths; /* files or folders of .man/.xml, may be NULL */
+  size_t manifest_count;
+  const char *const *tmf_paths;      /* files or folders of .tmf, may be NULL */
+  size_t tmf_count;
+  bool no_bundled_manifests;         /* true: skip the manifests compiled into the binary */
+  bool want_message;                 /* also render the manifest message string */
+} dec_options;
+
+/* Creates a decoding context. Errors (unreadable manifest, bad XML) return a
+ * negative code with a one-line message "path:line:col: why" in err. */
+int dec_context_new(dec_context **out, const dec_options *opt, char *err, size_t err_len);
+void dec_context_free(dec_context *ctx);
+
+/* Sees every event in stream order; learns EventSource manifests (0xFFFE),
+ * merged-trace metadata, TraceLogging provider names. Cheap. */
+void dec_observe(dec_context *ctx, const etl_event *ev);
+
+/* Best names known for the event. Strings are owned by ctx (valid until free);
+ * "" when unknown, never NULL. */
+typedef struct dec_names {
+  const char *provider;   /* e.g. "Microsoft-Windows-Kernel-Network" */
+  const char *event_name; /* TraceLogging name, manifest symbol/task+opcode, MOF class+opcode */
+} dec_names;
+void dec_event_names(dec_context *ctx, const etl_event *ev, dec_names *out);
+
+/* Which schema source decoded an event (for stats:true). ORDER DEC_SRC */
+typedef enum dec_source {
+  DEC_SRC_NONE = 0,
+  DEC_SRC_TRACELOGGING,
+  DEC_SRC_MANIFEST,
+  DEC_SRC_EVENTSOURCE,
+  DEC_SRC_MERGED_METADATA,
+  DEC_SRC_KERNEL_MOF,
+  DEC_SRC_WPP,
+  DEC_SRC_HEADER,          /* the trace's own header/rundown records */
+  DEC_SRC_COUNT
+} dec_source;
+const char *dec_source_name(dec_source s);
+
+/* Decodes the payload into a new dynamic bag (caller releases). Fields in
+ * schema order. Never fails hard: a field that cannot be decoded ends the bag
+ * with a "<decode error: why>" marker value; no schema gives {}.
+ * *source (may be NULL) says which source was used, and *ok (may be NULL)
+ * whether the payload decoded completely. */
+kv_value dec_event_data(dec_context *ctx, const etl_event *ev, dec_source *source, bool *ok);
+
+/* Optional rendered message (manifest message / WPP text), new string or
+ * empty string when none. */
+kv_value dec_event_message(dec_context *ctx, const etl_event *ev);
+
+#endif

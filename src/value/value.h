@@ -1,0 +1,212 @@
+/* SPDX-License-Identifier: MIT
+ * Kusto's value model: typed scalars, typed nulls and `dynamic` (JSON-like
+ * arrays and property bags). The bottom layer of etw2kusto: depends on
+ * nothing but libc. Used by decode/ (EventData), kql/ (evaluation), sink/ and
+ * kusto/ (serialisation).
+ *
+ * OWNERSHIP RULE (one sentence): a kv_value returned by any kv_ function is a
+ * new reference that the caller must kv_release(); arguments are borrowed
+ * (never consumed) unless the function's comment says "takes ownership".
+ * Values that point at bytes they do not own (KV_F_BORROWED strings) are valid
+ * only while their producer says so; kv_own() turns them into owned values. */
+#ifndef E2K_VALUE_VALUE_H
+#define E2K_VALUE_VALUE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Kusto scalar types, in the order Kusto documents them. A column has one of
+ * these; a value carries the same kind plus a null bit. KV_DYNAMIC values
+ * carry their JSON shape in `dyn` (see kv_dyn_kind). ORDER KV_TYPE */
+typedef enum kv_type {
+  KV_BOOL = 0,
+  KV_INT,      /* int32 */
+  KV_LONG,     /* int64 */
+  KV_REAL,     /* double */
+  KV_DECIMAL,  /* stored as double for now (documented precision limit) */
+  KV_STRING,   /* UTF-8, pointer + byte length; Kusto strings are never null */
+  KV_DATETIME, /* 100 ns ticks since 0001-01-01T00:00:00Z (.NET DateTime ticks) */
+  KV_TIMESPAN, /* 100 ns ticks, signed */
+  KV_GUID,     /* 16 bytes inline, Windows byte order (Data1..3 little-endian) */
+  KV_DYNAMIC,  /* JSON-like: see kv_dyn_kind */
+  KV_TYPE_COUNT
+} kv_type;
+
+/* What a KV_DYNAMIC value holds. A dynamic scalar keeps its scalar kind in
+ * `dyn` and its payload in the same union member as the scalar would.
+ *   dyn == KV_DYN_NULL   -> JSON null
+ *   dyn == KV_DYN_ARRAY  -> u.arr
+ *   dyn == KV_DYN_BAG    -> u.bag
+ *   otherwise            -> dyn is a kv_type (KV_BOOL..KV_GUID) and the union
+ *                           member for that type is set. */
+enum {
+  KV_DYN_NULL = 100,
+  KV_DYN_ARRAY = 101,
+  KV_DYN_BAG = 102
+};
+
+/* Flag bits of kv_value.flags. */
+enum {
+  KV_F_NULL = 0x01,     /* typed null (never set on KV_STRING) */
+  KV_F_BORROWED = 0x02, /* u.str.ptr points at memory this value does not own */
+  KV_F_HEAP = 0x04      /* u.str.ptr is inside a refcounted kv_heapstr */
+};
+
+typedef struct kv_array kv_array;
+typedef struct kv_bag kv_bag;
+
+/* A value is 24 bytes, passed by value. */
+typedef struct kv_value {
+  uint8_t type;  /* kv_type */
+  uint8_t flags; /* KV_F_* */
+  uint8_t dyn;   /* only for KV_DYNAMIC: kv_type of a scalar, or KV_DYN_* */
+  uint8_t reserved;
+  uint32_t len; /* string byte length (KV_STRING or dynamic string) */
+  union {
+    bool b;
+    int64_t i;     /* KV_INT (sign-extended), KV_LONG, KV_DATETIME, KV_TIMESPAN ticks */
+    double r;      /* KV_REAL, KV_DECIMAL */
+    uint8_t g[16]; /* KV_GUID */
+    const char *s; /* KV_STRING: not NUL-terminated unless owned (owned strings are) */
+    kv_array *arr;
+    kv_bag *bag;
+  } u;
+} kv_value;
+
+/* Column description shared by kql/, sink/ and kusto/. */
+typedef struct kv_column {
+  const char *name; /* owned by whoever owns the schema */
+  kv_type type;
+} kv_column;
+
+typedef struct kv_schema {
+  kv_column *cols;
+  int count;
+} kv_schema;
+
+/* ---- constructors (scalars need no release; strings/dynamic do) ---- */
+kv_value kv_null(kv_type t);           /* typed null; for KV_STRING gives "" */
+kv_value kv_bool(bool b);
+kv_value kv_int(int32_t i);
+kv_value kv_long(int64_t i);
+kv_value kv_real(double r);
+kv_value kv_decimal(double r);
+kv_value kv_datetime(int64_t ticks);
+kv_value kv_timespan(int64_t ticks);
+kv_value kv_guid(const uint8_t g[16]);
+/* Copies `len` bytes into a new refcounted string. */
+kv_value kv_string(const char *s, size_t len);
+kv_value kv_cstring(const char *s);
+/* Borrowed string: no copy; valid only as long as `s` is. */
+kv_value kv_string_borrowed(const char *s, size_t len);
+/* Takes ownership of a malloc'ed buffer of len bytes (+1 for NUL, which the
+ * caller must have written). Avoids a copy for builders. */
+kv_value kv_string_take(char *buf, size_t len);
+
+/* dynamic */
+kv_value kv_dyn_null(void);
+kv_value kv_dyn_array(void);                 /* empty array */
+kv_value kv_dyn_bag(void);                   /* empty bag, keys kept in insertion order */
+kv_value kv_to_dynamic(kv_value v);          /* wraps a scalar (borrowed) as a dynamic scalar */
+kv_value kv_from_dynamic(kv_value v);        /* unwraps a dynamic scalar to its typed form; else retains */
+
+/* ---- reference counting ---- */
+kv_value kv_retain(kv_value v); /* +1 ref; for a borrowed string: makes an owned copy */
+void kv_release(kv_value v);
+kv_value kv_own(kv_value v);    /* owned copy of a possibly borrowed value (deep for nothing else) */
+
+/* ---- predicates & access ---- */
+static inline bool kv_is_null(kv_value v) {
+  return (v.flags & KV_F_NULL) || (v.type == KV_DYNAMIC && v.dyn == KV_DYN_NULL);
+}
+static inline bool kv_is_array(kv_value v) { return v.type == KV_DYNAMIC && v.dyn == KV_DYN_ARRAY; }
+static inline bool kv_is_bag(kv_value v) { return v.type == KV_DYNAMIC && v.dyn == KV_DYN_BAG; }
+/* Scalar kind ignoring the dynamic wrapper (KV_DYNAMIC for arrays, bags and null). */
+kv_type kv_scalar_type(kv_value v);
+
+/* Arrays: append takes ownership of `item`. get returns a borrowed value. */
+void kv_array_push(kv_value arr, kv_value item);
+size_t kv_array_count(kv_value arr);
+kv_value kv_array_get(kv_value arr, size_t idx);
+
+/* Bags: set takes ownership of `item` (key is copied); replaces an existing key
+ * in place. get returns a borrowed value, or a dynamic null when absent. */
+void kv_bag_set(kv_value bag, const char *key, size_t key_len, kv_value item);
+size_t kv_bag_count(kv_value bag);
+kv_value kv_bag_get(kv_value bag, const char *key, size_t key_len);
+bool kv_bag_has(kv_value bag, const char *key, size_t key_len);
+/* idx-th entry in insertion order; key returned as pointer + length. */
+kv_value kv_bag_entry(kv_value bag, size_t idx, const char **key, size_t *key_len);
+bool kv_bag_remove(kv_value bag, const char *key, size_t key_len);
+
+/* ---- text ---- */
+/* Growable byte buffer with a sticky out-of-memory flag (aborts on OOM). */
+typedef struct kv_buf {
+  char *data;
+  size_t len;
+  size_t cap;
+} kv_buf;
+void kv_buf_init(kv_buf *b);
+void kv_buf_free(kv_buf *b);
+void kv_buf_reserve(kv_buf *b, size_t extra);
+void kv_buf_append(kv_buf *b, const char *s, size_t len);
+void kv_buf_puts(kv_buf *b, const char *s);
+void kv_buf_putc(kv_buf *b, char c);
+void kv_buf_printf(kv_buf *b, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+/* Appends `s` as a JSON string literal (quotes + escapes; invalid UTF-8 -> U+FFFD). */
+void kv_buf_json_string(kv_buf *b, const char *s, size_t len);
+
+/* Kusto's canonical text forms (what Kusto's JSON/CSV output shows):
+ *   datetime: 2012-06-19T20:33:52.8135944Z (7 fractional digits, always)
+ *   timespan: [-][d.]hh:mm:ss[.fffffff]
+ *   guid:     lower-case, no braces
+ *   real:     shortest round-trip; NaN, Infinity, -Infinity
+ *   bool:     true/false */
+void kv_format_datetime(kv_buf *b, int64_t ticks);
+void kv_format_timespan(kv_buf *b, int64_t ticks);
+void kv_format_guid(kv_buf *b, const uint8_t g[16]);
+void kv_format_real(kv_buf *b, double r);
+
+/* Value -> JSON text (dynamic as nested JSON, scalars in canonical form:
+ * datetime/timespan/guid as JSON strings, typed null as null). */
+void kv_to_json(kv_buf *b, kv_value v);
+/* Value -> plain text as Kusto's tostring() would give (strings unquoted,
+ * dynamic as compact JSON, null as ""). */
+void kv_to_text(kv_buf *b, kv_value v);
+
+/* JSON text -> dynamic value. Returns 0 and sets *out on success; on error
+ * returns -1 and writes a message naming the byte offset into err. Numbers:
+ * integers that fit int64 become long, others real. Depth is limited. */
+int kv_parse_json(const char *s, size_t len, kv_value *out, char *err, size_t err_len);
+
+/* Parses datetime text (ISO-8601 and Kusto's accepted forms) into ticks. */
+bool kv_parse_datetime(const char *s, size_t len, int64_t *ticks);
+/* Parses a GUID with or without braces. */
+bool kv_parse_guid(const char *s, size_t len, uint8_t g[16]);
+
+/* Type names as Kusto spells them ("bool","int","long","real","decimal",
+ * "string","datetime","timespan","guid","dynamic"). */
+const char *kv_type_name(kv_type t);
+bool kv_type_from_name(const char *name, size_t len, kv_type *out);
+
+/* Time conversions. */
+#define KV_TICKS_PER_SECOND INT64_C(10000000)
+#define KV_TICKS_PER_DAY (INT64_C(864000000000))
+/* Ticks between 0001-01-01 and 1601-01-01 (FILETIME epoch). */
+#define KV_FILETIME_EPOCH_TICKS INT64_C(504911232000000000)
+/* Ticks between 0001-01-01 and 1970-01-01 (Unix epoch). */
+#define KV_UNIX_EPOCH_TICKS INT64_C(621355968000000000)
+static inline int64_t kv_ticks_from_filetime(int64_t ft) { return ft + KV_FILETIME_EPOCH_TICKS; }
+
+/* Memory: one entry point, aborts with a message on out-of-memory. */
+void *kv_malloc(size_t n);
+void *kv_calloc(size_t count, size_t size);
+void *kv_realloc(void *p, size_t n);
+char *kv_strndup(const char *s, size_t len);
+
+#endif
