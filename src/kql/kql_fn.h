@@ -66,6 +66,21 @@ typedef struct kql_agg_def {
   kql_result_type_fn result_type;
 } kql_agg_def;
 
+/* Multi-column aggregates (convention agreed between kql core and the
+ * library, owner of this comment: kqllib):
+ *   arg_max(x, c1, c2, ...), arg_min(...): the binder expands `*` to all input
+ *   columns and passes args = [x, c1, c2, ...]. result() returns a dynamic
+ *   array [x, c1, c2, ...] of kv_to_dynamic()-wrapped values (a null becomes
+ *   a dynamic null); the operator unwraps each element with kv_from_dynamic()
+ *   and converts it to that argument's bind type (kv_convert) for its own
+ *   output column. result_type() says KV_DYNAMIC; the operator names and
+ *   types the columns (x -> max_x / arg_max naming rules are the core's).
+ *   percentiles(x, p1, p2, ...): result() returns a dynamic array with one
+ *   element per p (same wrapping); each element becomes a column of x's type
+ *   (real for avg-like cases as Kusto does), named by the core.
+ *   percentiles_array(x, p...) is a single dynamic column and needs nothing.
+ * Aggregates skip null inputs where Kusto does (sum, avg, min, max, dcount,
+ * make_*), but count(x) counts every row (emulator:summarize-operator-08). */
 const kql_agg_def *kql_agg_lookup(const char *name, size_t len);
 
 #endif
