@@ -71,4 +71,29 @@ kv_value dec_event_data(dec_context *ctx, const etl_event *ev, dec_source *sourc
  * empty string when none. */
 kv_value dec_event_message(dec_context *ctx, const etl_event *ev);
 
+/* ---- coverage statistics (stats:true) ----
+ * When enabled, every dec_event_data() call is counted per (provider,
+ * event id, version, opcode, schema): how many events, how many decoded
+ * completely, how many not (no schema, or a decode error), and the source.
+ * In stats mode the CLI calls dec_event_data() (or dec_stats_count()) for
+ * every event so the counts cover the whole input. */
+typedef struct dec_stat_row {
+  uint8_t provider_id[16];
+  const char *provider;    /* best provider name, "" when unknown (owned by ctx) */
+  const char *event_name;  /* "" when unknown (owned by ctx) */
+  uint16_t event_id;
+  uint8_t version;
+  uint8_t opcode;
+  uint64_t count;
+  uint64_t decoded;        /* payload decoded completely */
+  uint64_t undecoded;      /* no schema, or stopped at a "<decode error: ...>" */
+  dec_source source;       /* DEC_SRC_NONE when no schema */
+} dec_stat_row;
+void dec_stats_enable(dec_context *ctx, bool on);
+/* Decodes ev only to count it (same as dec_event_data + release). */
+void dec_stats_count(dec_context *ctx, const etl_event *ev);
+/* Snapshot of the rows, sorted by provider name, then event id, version,
+ * opcode. Valid until the next dec_stats_* call or free. */
+size_t dec_stats_rows(dec_context *ctx, const dec_stat_row **rows);
+
 #endif
