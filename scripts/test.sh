@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# The whole test suite from a clean checkout on Debian 12: set-up, the
+# ASan+UBSan test build (gcc) with every CTest case, a -Werror clang build,
+# the fuzz targets for a bounded time each, and the Windows cross build with
+# its Wine tests. `.ci/run` calls exactly this.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+JOBS=${E2K_JOBS:-2}
+scripts/setup.sh
+
+echo "== 1/4 gcc ASan+UBSan build and tests =="
+cmake -S . -B build-test -G Ninja -DCMAKE_C_COMPILER=gcc -DCMAKE_BUILD_TYPE=Debug -DE2K_SANITIZE=ON >/dev/null
+ninja -C build-test -j "$JOBS"
+(cd build-test && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 ctest -j "$JOBS" --output-on-failure --timeout 1500)
+
+echo "== 2/4 clang -Werror build =="
+cmake -S . -B build-clang -G Ninja -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=Release >/dev/null
+ninja -C build-clang -j "$JOBS"
+
+echo "== 3/4 fuzz targets (${E2K_FUZZ_SECONDS:-60}s each) =="
+cmake -S . -B build-fuzz -G Ninja -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=RelWithDebInfo -DE2K_FUZZ=ON \
+  -DE2K_FUZZ_SECONDS="${E2K_FUZZ_SECONDS:-60}" >/dev/null
+ninja -C build-fuzz -j "$JOBS"
+(cd build-fuzz && ctest -j "$JOBS" --output-on-failure)
+
+echo "== 4/4 Windows build (mingw-w64) and Wine tests =="
+if [ -x scripts/windows-test.sh ]; then
+  scripts/windows-test.sh
+else
+  echo "windows: scripts/windows-test.sh missing"; exit 1
+fi
+echo "== all test stages passed =="

@@ -1,0 +1,228 @@
+/* SPDX-License-Identifier: MIT
+ * Local text sinks: JSON lines, CSV (RFC 4180) and an aligned table for
+ * terminals. Values are rendered in Kusto's canonical forms (value_text.c), so
+ * the JSON output is what Kusto would return for the same rows. */
+#include "sink/sink.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+enum {
+  SINK_TABLE_SAMPLE_ROWS = 200, /* rows buffered to size the table's columns */
+  SINK_TABLE_MAX_CELL = 60      /* characters shown per cell before truncation */
+};
+
+typedef struct sink_text {
+  sink base;
+  sink_text_format format;
+  FILE *out;
+  bool owns_file;
+  kv_schema schema;      /* column names copied */
+  kv_buf line;           /* reusable output line */
+  /* table mode */
+  char **pending;        /* rendered cells of buffered rows, row-major */
+  size_t pending_rows;
+  int *widths;
+  bool header_done;
+} sink_text;
+
+/* Counts UTF-8 code points (display width approximation). */
+static size_t sink_text_width(const char *s, size_t len) {
+  size_t w = 0;
+  for (size_t i = 0; i < len; i++)
+    if (((unsigned char)s[i] & 0xC0) != 0x80) w++;
+  return w;
+}
+
+/* Renders one cell as plain text for table/CSV. */
+static void sink_text_cell(kv_buf *b, kv_value v) { kv_to_text(b, v); }
+
+static int sink_text_open(sink *s, const kv_schema *schema, char *err, size_t err_len) {
+  sink_text *t = (sink_text *)s;
+  t->schema.count = schema->count;
+  t->schema.cols = kv_calloc((size_t)schema->count + 1, sizeof(kv_column));
+  for (int i = 0; i < schema->count; i++) {
+    t->schema.cols[i].name = kv_strndup(schema->cols[i].name, strlen(schema->cols[i].name));
+    t->schema.cols[i].type = schema->cols[i].type;
+  }
+  if (t->format == SINK_FORMAT_CSV) {
+    t->line.len = 0;
+    for (int i = 0; i < schema->count; i++) {
+      if (i) kv_buf_putc(&t->line, ',');
+      kv_buf_puts(&t->line, schema->cols[i].name);
+    }
+    kv_buf_putc(&t->line, '\n');
+    fwrite(t->line.data, 1, t->line.len, t->out);
+  }
+  if (t->format == SINK_FORMAT_TABLE) {
+    t->widths = kv_calloc((size_t)schema->count + 1, sizeof(int));
+    t->pending = kv_calloc((size_t)SINK_TABLE_SAMPLE_ROWS * ((size_t)schema->count + 1), sizeof(char *));
+    for (int i = 0; i < schema->count; i++) t->widths[i] = (int)sink_text_width(schema->cols[i].name, strlen(schema->cols[i].name));
+  }
+  return 0;
+}
+
+static void sink_text_csv_field(kv_buf *b, const char *s, size_t len) {
+  bool quote = false;
+  for (size_t i = 0; i < len; i++)
+    if (s[i] == ',' || s[i] == '"' || s[i] == '\n' || s[i] == '\r') quote = true;
+  if (!quote) {
+    kv_buf_append(b, s, len);
+    return;
+  }
+  kv_buf_putc(b, '"');
+  for (size_t i = 0; i < len; i++) {
+    if (s[i] == '"') kv_buf_putc(b, '"');
+    kv_buf_putc(b, s[i]);
+  }
+  kv_buf_putc(b, '"');
+}
+
+/* Table: renders a cell to a malloc'ed, possibly truncated string. */
+static char *sink_table_render(kv_value v) {
+  kv_buf b;
+  kv_buf_init(&b);
+  sink_text_cell(&b, v);
+  for (size_t i = 0; i < b.len; i++)
+    if (b.data[i] == '\n' || b.data[i] == '\r' || b.data[i] == '\t') b.data[i] = ' ';
+  if (sink_text_width(b.data ? b.data : "", b.len) > SINK_TABLE_MAX_CELL) {
+    size_t i = 0, w = 0;
+    while (i < b.len && w < SINK_TABLE_MAX_CELL - 1) {
+      i++;
+      while (i < b.len && ((unsigned char)b.data[i] & 0xC0) == 0x80) i++;
+      w++;
+    }
+    b.len = i;
+    kv_buf_puts(&b, "\xE2\x80\xA6"); /* ellipsis */
+  }
+  if (!b.data) kv_buf_puts(&b, "");
+  return b.data;
+}
+
+static void sink_table_print_row(sink_text *t, char **cells) {
+  t->line.len = 0;
+  for (int i = 0; i < t->schema.count; i++) {
+    const char *c = cells[i] ? cells[i] : "";
+    size_t w = sink_text_width(c, strlen(c));
+    if (i) kv_buf_puts(&t->line, "  ");
+    kv_buf_puts(&t->line, c);
+    if (i + 1 < t->schema.count)
+      for (size_t k = w; k < (size_t)t->widths[i]; k++) kv_buf_putc(&t->line, ' ');
+  }
+  kv_buf_putc(&t->line, '\n');
+  fwrite(t->line.data, 1, t->line.len, t->out);
+}
+
+static void sink_table_flush_pending(sink_text *t) {
+  if (!t->header_done) {
+    char **names = kv_calloc((size_t)t->schema.count + 1, sizeof(char *));
+    for (int i = 0; i < t->schema.count; i++) names[i] = (char *)t->schema.cols[i].name;
+    sink_table_print_row(t, names);
+    t->line.len = 0;
+    for (int i = 0; i < t->schema.count; i++) {
+      if (i) kv_buf_puts(&t->line, "  ");
+      for (int k = 0; k < t->widths[i]; k++) kv_buf_putc(&t->line, '-');
+    }
+    kv_buf_putc(&t->line, '\n');
+    fwrite(t->line.data, 1, t->line.len, t->out);
+    free(names);
+    t->header_done = true;
+  }
+  size_t n = (size_t)t->schema.count;
+  for (size_t r = 0; r < t->pending_rows; r++) {
+    sink_table_print_row(t, &t->pending[r * n]);
+    for (size_t c = 0; c < n; c++) {
+      free(t->pending[r * n + c]);
+      t->pending[r * n + c] = NULL;
+    }
+  }
+  t->pending_rows = 0;
+}
+
+static int sink_text_write(sink *s, const kv_value *vals, int count, char *err, size_t err_len) {
+  sink_text *t = (sink_text *)s;
+  kv_buf *b = &t->line;
+  switch (t->format) {
+    case SINK_FORMAT_JSON:
+      b->len = 0;
+      kv_buf_putc(b, '{');
+      for (int i = 0; i < count; i++) {
+        if (i) kv_buf_putc(b, ',');
+        kv_buf_json_string(b, t->schema.cols[i].name, strlen(t->schema.cols[i].name));
+        kv_buf_putc(b, ':');
+        kv_to_json(b, vals[i]);
+      }
+      kv_buf_append(b, "}\n", 2);
+      fwrite(b->data, 1, b->len, t->out);
+      break;
+    case SINK_FORMAT_CSV: {
+      b->len = 0;
+      kv_buf cell;
+      kv_buf_init(&cell);
+      for (int i = 0; i < count; i++) {
+        if (i) kv_buf_putc(b, ',');
+        cell.len = 0;
+        sink_text_cell(&cell, vals[i]);
+        sink_text_csv_field(b, cell.data ? cell.data : "", cell.len);
+      }
+      kv_buf_free(&cell);
+      kv_buf_putc(b, '\n');
+      fwrite(b->data, 1, b->len, t->out);
+      break;
+    }
+    case SINK_FORMAT_TABLE: {
+      size_t n = (size_t)t->schema.count;
+      char **row = &t->pending[t->pending_rows * n];
+      for (int i = 0; i < count; i++) {
+        row[i] = sink_table_render(vals[i]);
+        int w = (int)sink_text_width(row[i], strlen(row[i]));
+        if (!t->header_done && w > t->widths[i]) t->widths[i] = w;
+      }
+      t->pending_rows++;
+      if (t->pending_rows == SINK_TABLE_SAMPLE_ROWS || t->header_done) sink_table_flush_pending(t);
+      break;
+    }
+  }
+  s->rows_written++;
+  if (ferror(t->out)) {
+    snprintf(err, err_len, "cannot write output");
+    return -1;
+  }
+  return 0;
+}
+
+static int sink_text_close(sink *s, char *err, size_t err_len) {
+  sink_text *t = (sink_text *)s;
+  if (t->format == SINK_FORMAT_TABLE && t->widths) sink_table_flush_pending(t);
+  if (fflush(t->out) != 0 || ferror(t->out)) {
+    snprintf(err, err_len, "cannot write output");
+    return -1;
+  }
+  return 0;
+}
+
+static void sink_text_destroy(sink *s) {
+  sink_text *t = (sink_text *)s;
+  if (t->owns_file && t->out) fclose(t->out);
+  for (int i = 0; i < t->schema.count; i++) free((char *)t->schema.cols[i].name);
+  free(t->schema.cols);
+  if (t->pending) {
+    for (size_t i = 0; i < t->pending_rows * (size_t)t->schema.count; i++) free(t->pending[i]);
+    free(t->pending);
+  }
+  free(t->widths);
+  kv_buf_free(&t->line);
+  free(t);
+}
+
+static const sink_vtable sink_text_vt = {"text", sink_text_open, sink_text_write, NULL, sink_text_close, sink_text_destroy};
+
+sink *sink_text_new(sink_text_format format, FILE *out, bool owns_file) {
+  sink_text *t = kv_calloc(1, sizeof *t);
+  t->base.vt = &sink_text_vt;
+  t->format = format;
+  t->out = out;
+  t->owns_file = owns_file;
+  kv_buf_init(&t->line);
+  return &t->base;
+}
