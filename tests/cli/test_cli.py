@@ -1,0 +1,164 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
+"""End-to-end tests of etw2kusto's command line: options, errors and exit
+codes, output formats, row counts and histograms against the independent
+reference facts in tests/data/etl/EXPECTED.json, time order, and the seed's
+net-flow query. Usage: test_cli.py ETW2KUSTO_BINARY TESTS_DATA_DIR"""
+import csv
+import io
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+
+BIN, DATA = sys.argv[1], sys.argv[2]
+ETL = os.path.join(DATA, "etl")
+EXPECTED = json.load(open(os.path.join(ETL, "EXPECTED.json")))["files"]
+passed = failed = 0
+
+COLUMNS = ["TimeCreated", "Provider", "ProviderId", "EventId", "Version", "Level", "Opcode", "Task",
+           "Keywords", "Channel", "EventName", "ProcessId", "ThreadId", "ProcessorNumber", "ActivityId",
+           "RelatedActivityId", "EventData"]
+DT_RE = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{7}Z$")
+GUID_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+
+
+def check(cond, what):
+    global passed, failed
+    if cond:
+        passed += 1
+    else:
+        failed += 1
+        print("FAIL:", what, file=sys.stderr)
+
+
+def run(*args, timeout=600):
+    p = subprocess.run([BIN, *args], capture_output=True, timeout=timeout)
+    return p.returncode, p.stdout.decode("utf-8", "replace"), p.stderr.decode("utf-8", "replace")
+
+
+def json_rows(out):
+    return [json.loads(line) for line in out.splitlines() if line.strip()]
+
+
+def test_usage_errors():
+    rc, out, err = run("--help")
+    check(rc == 0 and "file:" in out and "cluster" in out, "--help lists options")
+    rc, out, err = run("bogus:1")
+    check(rc == 2, "unknown key exits 2 (got %d)" % rc)
+    check(err.count("\n") == 1 and err.startswith("etw2kusto: unknown option 'bogus'"), "one-line unknown-key error: %r" % err)
+    rc, out, err = run("notkeyvalue")
+    check(rc == 2 and "key:value" in err, "bare word is a usage error")
+    rc, out, err = run()
+    check(rc == 2 and "nothing to do" in err, "no arguments: usage error")
+    rc, out, err = run("format:xml", "query:print 1")
+    check(rc == 2 and "format" in err, "bad format value")
+    rc, out, err = run("file:/nonexistent/x.etl")
+    check(rc == 3 and err.startswith("etw2kusto: ") and "/nonexistent/x.etl" in err, "missing file exits 3 naming it: %r" % err)
+    rc, out, err = run("file:" + os.path.join(ETL, "nomatch*.etl"))
+    check(rc == 3 and "nomatch" in err, "glob matching nothing exits 3: %r" % err)
+    with tempfile.NamedTemporaryFile(suffix=".etl", delete=False) as f:
+        f.write(b"this is not an etl file at all" * 100)
+        name = f.name
+    rc, out, err = run("file:" + name)
+    check(rc == 3 and name in err, "non-ETL file exits 3 naming it: %r" % err)
+    os.unlink(name)
+    rc, out, err = run("file:" + os.path.join(ETL, "Tx/KernelNetwork.etl"), "session:x")
+    check(rc == 2, "two sources is a usage error")
+
+
+def test_query_errors():
+    rc, out, err = run("query:print x = 1 +", "format:json")
+    check(rc == 4, "bad query exits 4 (got %d)" % rc)
+    check(re.search(r"query:1:\d+:", err) is not None, "query error names line:column: %r" % err)
+    check("^" in err, "query error has a caret line: %r" % err)
+
+
+def test_json_rows_kernel_network():
+    path = os.path.join(ETL, "Tx/KernelNetwork.etl")
+    rc, out, err = run("file:" + path, "format:json")
+    check(rc == 0, "KernelNetwork json exit 0: %s" % err[:300])
+    rows = json_rows(out)
+    exp = EXPECTED["Tx/KernelNetwork.etl"]
+    check(len(rows) == exp["events"], "row count %d == EXPECTED %d" % (len(rows), exp["events"]))
+    if not rows:
+        return
+    check(list(rows[0].keys()) == COLUMNS, "column names and order: %s" % list(rows[0].keys()))
+    check(all(DT_RE.match(r["TimeCreated"]) for r in rows), "TimeCreated canonical ISO-8601 with 7 digits and Z")
+    check(all(GUID_RE.match(r["ProviderId"]) for r in rows), "ProviderId lower-case guid without braces")
+    times = [r["TimeCreated"] for r in rows]
+    check(times == sorted(times), "rows in time order")
+    check(times[0] == exp["first_event_utc"], "first event time %s == %s" % (times[0], exp["first_event_utc"]))
+    # histogram of provider/event id vs the reference facts
+    hist = {}
+    for r in rows:
+        if r["ProviderId"] == "7dd42a49-5329-4832-8dfd-43d979153a88":
+            hist[str(r["EventId"])] = hist.get(str(r["EventId"]), 0) + 1
+    check(hist == exp["events_by_provider"]["7dd42a49-5329-4832-8dfd-43d979153a88"], "event-id histogram matches EXPECTED")
+
+
+def test_every_sample_count():
+    for key, exp in sorted(EXPECTED.items()):
+        if exp.get("kind") != "etl":
+            continue
+        spec = os.path.join(ETL, key)
+        rc, out, err = run("file:" + spec, "format:json", 'query:T | count')
+        rows = json_rows(out) if rc == 0 else []
+        n = rows[0].get("Count") if rows else None
+        check(rc == 0 and n == exp["events"], "%s: count %s == %d (rc %d, %s)" % (key, n, exp["events"], rc, err.strip()[:200]))
+
+
+def test_csv_and_out_file():
+    path = os.path.join(ETL, "Tx/HTTP_Server.etl")
+    with tempfile.TemporaryDirectory() as d:
+        outp = os.path.join(d, "x.csv")
+        rc, out, err = run("file:" + path, "format:csv", "out:" + outp)
+        check(rc == 0 and out == "", "csv to out: file, nothing on stdout")
+        rows = list(csv.reader(io.StringIO(open(outp, encoding="utf-8").read())))
+        check(rows and rows[0] == COLUMNS, "csv header row")
+        check(len(rows) - 1 == EXPECTED["Tx/HTTP_Server.etl"]["events"], "csv row count")
+
+
+def test_standalone_query():
+    rc, out, err = run("query:print a = 1, b = 'x'", "format:json", "schema:true")
+    lines = out.splitlines()
+    check(rc == 0 and lines and lines[0] == "#schema a:long,b:string", "schema line: %r %s" % (lines[:1], err))
+    check(len(lines) == 2 and json.loads(lines[1]) == {"a": 1, "b": "x"}, "print row: %r" % lines[1:])
+    with tempfile.NamedTemporaryFile("w", suffix=".kql", delete=False) as f:
+        f.write("// comment line\nrange x from 1 to 5 step 1\n| summarize s = sum(x)\n")
+        name = f.name
+    rc, out, err = run("query:" + name, "format:json")
+    check(rc == 0 and json_rows(out) == [{"s": 15}], "query from .kql file: %r %s" % (out, err))
+    os.unlink(name)
+
+
+def test_seed_netflow_query():
+    path = os.path.join(ETL, "Tx/KernelNetwork.etl")
+    q = os.path.join(os.path.dirname(DATA), "..", "examples", "TraficByIP.csl")
+    rc, out, err = run("file:" + path, "query:" + q, "format:json")
+    rows = json_rows(out)
+    check(rc == 0 and rows, "seed query runs: %s" % err[:300])
+    if not rows:
+        return
+    check(set(rows[0].keys()) == {"daddr", "TimeCreated", "c"}, "net-flow columns: %s" % list(rows[0].keys()))
+    total = sum(r["c"] for r in rows)
+    want = EXPECTED["Tx/KernelNetwork.etl"]["events_by_provider"]["7dd42a49-5329-4832-8dfd-43d979153a88"]["11"]
+    check(total == want, "sum of c %d == number of EventId 11 events %d" % (total, want))
+    ip = re.compile(r"^\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}$")
+    check(all(isinstance(r["daddr"], str) and ip.match(r["daddr"]) for r in rows), "daddr is dotted IPv4 text")
+    check(all(r["TimeCreated"].endswith(".0000000Z") for r in rows), "bin(TimeCreated, 1s) aligned to seconds")
+
+
+for t in [test_usage_errors, test_query_errors, test_json_rows_kernel_network, test_every_sample_count,
+          test_csv_and_out_file, test_standalone_query, test_seed_netflow_query]:
+    before = failed
+    try:
+        t()
+    except Exception as e:  # a crash of the test itself is a failure, not a skip
+        check(False, "%s raised %r" % (t.__name__, e))
+    if failed != before:
+        print("FAILED:", t.__name__, file=sys.stderr)
+print("%d passed, %d failed" % (passed, failed))
+sys.exit(1 if failed else 0)
