@@ -116,6 +116,7 @@ typedef struct etl_stats {
   uint64_t buffers_compressed;
   uint64_t buffers_corrupt;      /* skipped with a warning */
   uint64_t records_corrupt;      /* records skipped inside otherwise good buffers */
+  uint64_t records_skipped;      /* TIMED/ERROR/WNODE records (layout unknown), skipped */
   uint64_t events;               /* events delivered */
   uint64_t events_lost_reported; /* EventsLost from logfile headers */
 } etl_stats;
@@ -132,6 +133,15 @@ typedef struct etl_reader_options {
 
 typedef struct etl_reader etl_reader;
 
+/* Result codes of etl_reader_open* (0 = success). */
+enum {
+  ETL_E_IO = -1,        /* read error */
+  ETL_E_NOT_FOUND = -2, /* missing file, glob without match, missing zip member */
+  ETL_E_FORMAT = -3,    /* empty file, not an ETL file, not a zip */
+  ETL_E_NOMEM = -4,
+  ETL_E_ARG = -5
+};
+
 /* Expands each spec (a path, a glob such as "dir/ *.etl", or "a.zip" /
  * "a.zip!member.etl") into files and opens them all; events from all files are
  * merged by time with bounded memory. Returns 0, or a negative E2K error with a
@@ -144,12 +154,20 @@ int etl_reader_open(etl_reader **out, const char *const *specs, size_t spec_coun
  * error (message via etl_reader_error). Corrupt buffers are skipped, counted and
  * reported through the warn callback; they are not fatal. */
 int etl_reader_next(etl_reader *r, const etl_event **ev);
+/* Reads one ETL file image from memory (tests, fuzzing). `data` is borrowed
+ * and must stay valid until etl_reader_close(); `name` labels warnings. */
+int etl_reader_open_memory(etl_reader **out, const uint8_t *data, size_t len, const char *name,
+                           const etl_reader_options *opt, char *err, size_t err_len);
 const char *etl_reader_error(const etl_reader *r);
 const etl_stats *etl_reader_stats(const etl_reader *r);
 /* Trace infos of every opened file (valid until close). */
 size_t etl_reader_trace_count(const etl_reader *r);
 const etl_trace_info *etl_reader_trace(const etl_reader *r, size_t idx);
 void etl_reader_close(etl_reader *r);
+
+/* Name of a record header type as EXPECTED.json spells it: "SYSTEM64",
+ * "EVENT_HEADER32", "MESSAGE", ... ("UNKNOWN" otherwise). */
+const char *etl_header_type_name(uint8_t header_kind, uint8_t header_type);
 
 /* Well-known GUIDs. */
 extern const uint8_t ETL_GUID_EVENT_TRACE[16]; /* 68fdd900-4a3e-11d1-84f4-0000f80464e3 */
