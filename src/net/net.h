@@ -3,8 +3,9 @@
  * headers + body out. Two implementations behind this one header, each guarded
  * as a whole: net_curl.c (POSIX, libcurl) and net_winhttp.c (Windows).
  * net_url.c is plain C shared by both (URL split, loopback test). Policy
- * enforced here for every backend: plain http:// only to loopback hosts; TLS
- * certificate verification is always on. No global state except the backend's
+ * enforced here for every backend: plain http:// only to loopback hosts (and
+ * the link-local managed-identity endpoint 169.254.169.254, which has no
+ * https); TLS certificate verification is always on. No global state except the backend's
  * one-time init. A net_client is used by one thread at a time. */
 #ifndef E2K_NET_NET_H
 #define E2K_NET_NET_H
@@ -96,7 +97,8 @@ int net_url_parse(const char *url, net_url *out);
 bool net_host_is_loopback(const char *host);
 
 /* The transport policy check every backend applies before connecting:
- * https to anything, http only to loopback. Returns 0 or NET_E_URL. */
+ * https to anything, http only to loopback or 169.254.169.254 (IMDS).
+ * Returns 0 or NET_E_URL. */
 int net_url_check_policy(const char *url, char *err, size_t err_len);
 
 /* Appends the percent-encoding of `s` (RFC 3986 unreserved kept) to dst

@@ -100,7 +100,10 @@ int net_url_check_policy(const char *url, char *err, size_t err_len) {
     if (err && err_len) snprintf(err, err_len, "invalid URL '%.200s'", url ? url : "(null)");
     return NET_E_URL;
   }
-  if (strcmp(u.scheme, "http") == 0 && !net_host_is_loopback(u.host)) {
+  /* 169.254.169.254 is the link-local instance metadata service (managed
+   * identity), which only speaks http; it is never routed off the host. */
+  if (strcmp(u.scheme, "http") == 0 && !net_host_is_loopback(u.host) &&
+      strcmp(u.host, "169.254.169.254") != 0) {
     if (err && err_len)
       snprintf(err, err_len, "refusing plain http:// to non-loopback host '%s' (use https)", u.host);
     return NET_E_URL;

@@ -1,0 +1,287 @@
+/* SPDX-License-Identifier: MIT
+ * Byte codecs for the uploader: gzip (zlib when present, else stored deflate
+ * blocks, still valid gzip), base64, Kusto name/string quoting, and the hot
+ * JSON-lines row writer (keys escaped once per schema, datetimes formatted
+ * without division-heavy library calls). Pure functions, no I/O. */
+#include "kusto/ku_int.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#if defined(E2K_HAVE_ZLIB)
+#include <zlib.h>
+#endif
+
+/* ---- gzip ---- */
+
+#if !defined(E2K_HAVE_ZLIB)
+static uint32_t ku_crc_table[256];
+static int ku_crc_ready;
+static uint32_t ku_crc32(uint32_t crc, const unsigned char *p, size_t n) {
+  if (!ku_crc_ready) {
+    for (uint32_t i = 0; i < 256; i++) {
+      uint32_t c = i;
+      for (int k = 0; k < 8; k++) c = (c & 1) ? 0xEDB88320u ^ (c >> 1) : c >> 1;
+      ku_crc_table[i] = c;
+    }
+    ku_crc_ready = 1;
+  }
+  crc = ~crc;
+  for (size_t i = 0; i < n; i++) crc = ku_crc_table[(crc ^ p[i]) & 0xFF] ^ (crc >> 8);
+  return ~crc;
+}
+#endif
+
+int ku_gzip(const void *in, size_t len, int level, kv_buf *out) {
+#if defined(E2K_HAVE_ZLIB)
+  z_stream z;
+  memset(&z, 0, sizeof z);
+  if (deflateInit2(&z, level, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK) return -1;
+  size_t bound = deflateBound(&z, (uLong)len) + 32;
+  kv_buf_reserve(out, bound);
+  z.next_in = (Bytef *)(uintptr_t)in;
+  z.avail_in = (uInt)len;
+  z.next_out = (Bytef *)out->data + out->len;
+  z.avail_out = (uInt)(out->cap - out->len);
+  int rc = deflate(&z, Z_FINISH);
+  if (rc != Z_STREAM_END) {
+    deflateEnd(&z);
+    return -1;
+  }
+  out->len += z.total_out;
+  deflateEnd(&z);
+  return 0;
+#else
+  (void)level;
+  const unsigned char *p = in;
+  static const unsigned char hdr[10] = {0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 0xff};
+  kv_buf_append(out, (const char *)hdr, sizeof hdr);
+  size_t off = 0;
+  do {
+    size_t n = len - off > 65535 ? 65535 : len - off;
+    unsigned char bh[5];
+    bh[0] = (off + n == len) ? 1 : 0;
+    bh[1] = (unsigned char)(n & 0xFF);
+    bh[2] = (unsigned char)(n >> 8);
+    bh[3] = (unsigned char)(~n & 0xFF);
+    bh[4] = (unsigned char)((~n >> 8) & 0xFF);
+    kv_buf_append(out, (const char *)bh, 5);
+    kv_buf_append(out, (const char *)p + off, n);
+    off += n;
+  } while (off < len);
+  uint32_t crc = ku_crc32(0, p, len);
+  unsigned char tr[8];
+  for (int i = 0; i < 4; i++) {
+    tr[i] = (unsigned char)(crc >> (8 * i));
+    tr[4 + i] = (unsigned char)((uint32_t)len >> (8 * i));
+  }
+  kv_buf_append(out, (const char *)tr, 8);
+  return 0;
+#endif
+}
+
+/* ---- base64 (RFC 4648, standard alphabet, padded) ---- */
+
+void ku_base64(kv_buf *out, const void *in, size_t len) {
+  static const char tb[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  const unsigned char *p = in;
+  kv_buf_reserve(out, (len + 2) / 3 * 4 + 1);
+  size_t i = 0;
+  for (; i + 3 <= len; i += 3) {
+    uint32_t v = ((uint32_t)p[i] << 16) | ((uint32_t)p[i + 1] << 8) | p[i + 2];
+    char q[4] = {tb[v >> 18], tb[(v >> 12) & 63], tb[(v >> 6) & 63], tb[v & 63]};
+    kv_buf_append(out, q, 4);
+  }
+  if (i < len) {
+    uint32_t v = (uint32_t)p[i] << 16;
+    if (i + 1 < len) v |= (uint32_t)p[i + 1] << 8;
+    char q[4] = {tb[v >> 18], tb[(v >> 12) & 63], i + 1 < len ? tb[(v >> 6) & 63] : '=', '='};
+    kv_buf_append(out, q, 4);
+  }
+}
+
+/* ---- Kusto quoting ---- */
+
+void ku_quote_name(kv_buf *b, const char *name) {
+  bool plain = (name[0] && !(name[0] >= '0' && name[0] <= '9'));
+  for (const char *p = name; *p && plain; p++)
+    plain = (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+            *p == '_';
+  if (plain) {
+    kv_buf_puts(b, name);
+    return;
+  }
+  kv_buf_puts(b, "['");
+  for (const char *p = name; *p; p++) {
+    if (*p == '\'' || *p == '\\') kv_buf_putc(b, '\\');
+    kv_buf_putc(b, *p);
+  }
+  kv_buf_puts(b, "']");
+}
+
+void ku_quote_string(kv_buf *b, const char *s, size_t len) {
+  kv_buf_putc(b, '"');
+  for (size_t i = 0; i < len; i++) {
+    char c = s[i];
+    if (c == '"' || c == '\\') {
+      kv_buf_putc(b, '\\');
+      kv_buf_putc(b, c);
+    } else if (c == '\n') {
+      kv_buf_puts(b, "\\n");
+    } else if (c == '\r') {
+      kv_buf_puts(b, "\\r");
+    } else if (c == '\t') {
+      kv_buf_puts(b, "\\t");
+    } else {
+      kv_buf_putc(b, c);
+    }
+  }
+  kv_buf_putc(b, '"');
+}
+
+/* ---- JSON rows ---- */
+
+void ku_rowfmt_init(ku_rowfmt *f, const kv_schema *s) {
+  kv_buf_init(&f->keys);
+  f->count = s->count;
+  f->offs = kv_calloc((size_t)s->count + 1, sizeof *f->offs);
+  for (int i = 0; i < s->count; i++) {
+    f->offs[i] = f->keys.len;
+    kv_buf_putc(&f->keys, i ? ',' : '{');
+    kv_buf_json_string(&f->keys, s->cols[i].name, strlen(s->cols[i].name));
+    kv_buf_putc(&f->keys, ':');
+  }
+  f->offs[s->count] = f->keys.len;
+}
+
+void ku_rowfmt_free(ku_rowfmt *f) {
+  kv_buf_free(&f->keys);
+  free(f->offs);
+  f->offs = NULL;
+}
+
+static char *ku_put_u(char *p, uint64_t v, int width) {
+  /* writes v with at least `width` digits, returns end */
+  char tmp[24];
+  int n = 0;
+  do {
+    tmp[n++] = (char)('0' + v % 10);
+    v /= 10;
+  } while (v);
+  while (n < width) tmp[n++] = '0';
+  while (n) *p++ = tmp[--n];
+  return p;
+}
+
+static void ku_put_long(kv_buf *b, int64_t v) {
+  char tmp[24];
+  char *p = tmp;
+  uint64_t u = (uint64_t)v;
+  if (v < 0) {
+    *p++ = '-';
+    u = 0 - u;
+  }
+  p = ku_put_u(p, u, 1);
+  kv_buf_append(b, tmp, (size_t)(p - tmp));
+}
+
+void ku_format_datetime_fast(kv_buf *b, int64_t ticks) {
+  if (ticks < 0 || ticks > INT64_C(3155378975999999999)) { /* outside 0001..9999 */
+    kv_format_datetime(b, ticks);
+    return;
+  }
+  int64_t days = ticks / KV_TICKS_PER_DAY;
+  int64_t rem = ticks % KV_TICKS_PER_DAY;
+  /* civil_from_days (H. Hinnant), days since 0001-01-01 -> since 1970-01-01 */
+  int64_t z = days - 719162 + 719468;
+  int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+  int64_t doe = z - era * 146097;
+  int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  int64_t y = yoe + era * 400;
+  int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  int64_t mp = (5 * doy + 2) / 153;
+  int64_t d = doy - (153 * mp + 2) / 5 + 1;
+  int64_t m = mp < 10 ? mp + 3 : mp - 9;
+  if (m <= 2) y++;
+  int64_t secs = rem / KV_TICKS_PER_SECOND;
+  int64_t frac = rem % KV_TICKS_PER_SECOND;
+  char tmp[40];
+  char *p = tmp;
+  *p++ = '"';
+  p = ku_put_u(p, (uint64_t)y, 4);
+  *p++ = '-';
+  p = ku_put_u(p, (uint64_t)m, 2);
+  *p++ = '-';
+  p = ku_put_u(p, (uint64_t)d, 2);
+  *p++ = 'T';
+  p = ku_put_u(p, (uint64_t)(secs / 3600), 2);
+  *p++ = ':';
+  p = ku_put_u(p, (uint64_t)(secs / 60 % 60), 2);
+  *p++ = ':';
+  p = ku_put_u(p, (uint64_t)(secs % 60), 2);
+  *p++ = '.';
+  p = ku_put_u(p, (uint64_t)frac, 7);
+  *p++ = 'Z';
+  *p++ = '"';
+  kv_buf_append(b, tmp, (size_t)(p - tmp));
+}
+
+static void ku_json_scalar(kv_buf *b, kv_value v) {
+  if (kv_is_null(v)) {
+    kv_buf_puts(b, "null");
+    return;
+  }
+  kv_type t = (kv_type)v.type;
+  if (t == KV_DYNAMIC) {
+    kv_to_json(b, v);
+    return;
+  }
+  switch (t) {
+  case KV_BOOL: kv_buf_puts(b, v.u.b ? "true" : "false"); break;
+  case KV_INT:
+  case KV_LONG: ku_put_long(b, v.u.i); break;
+  case KV_REAL:
+  case KV_DECIMAL: {
+    size_t start = b->len;
+    kv_format_real(b, v.u.r);
+    char c = b->data[start];
+    if (c == 'N' || c == 'I' || (c == '-' && b->data[start + 1] == 'I')) {
+      /* NaN/Infinity are not JSON numbers: send the text, Kusto parses it */
+      size_t n = b->len - start;
+      char tmp[16];
+      memcpy(tmp, b->data + start, n < sizeof tmp ? n : sizeof tmp);
+      b->len = start;
+      kv_buf_putc(b, '"');
+      kv_buf_append(b, tmp, n < sizeof tmp ? n : sizeof tmp);
+      kv_buf_putc(b, '"');
+    }
+    break;
+  }
+  case KV_STRING: kv_buf_json_string(b, v.u.s ? v.u.s : "", v.len); break;
+  case KV_DATETIME: ku_format_datetime_fast(b, v.u.i); break;
+  case KV_TIMESPAN:
+    kv_buf_putc(b, '"');
+    kv_format_timespan(b, v.u.i);
+    kv_buf_putc(b, '"');
+    break;
+  case KV_GUID:
+    kv_buf_putc(b, '"');
+    kv_format_guid(b, v.u.g);
+    kv_buf_putc(b, '"');
+    break;
+  default: kv_to_json(b, v); break;
+  }
+}
+
+void ku_rowfmt_row(const ku_rowfmt *f, kv_buf *b, const kv_value *vals, int count) {
+  int n = count < f->count ? count : f->count;
+  for (int i = 0; i < n; i++) {
+    kv_buf_append(b, f->keys.data + f->offs[i], f->offs[i + 1] - f->offs[i]);
+    ku_json_scalar(b, vals[i]);
+  }
+  for (int i = n; i < f->count; i++) {
+    kv_buf_append(b, f->keys.data + f->offs[i], f->offs[i + 1] - f->offs[i]);
+    kv_buf_puts(b, "null");
+  }
+  kv_buf_puts(b, f->count ? "}\n" : "{}\n");
+}
