@@ -120,10 +120,13 @@ struct dec_context {
   size_t reg_cap, reg_used;
   dec_name_slot *names;         /* provider names by GUID */
   size_t names_cap, names_used;
+  dec_name_slot *tried;         /* GUIDs whose bundled manifests were already looked for */
+  size_t tried_cap, tried_used;
   dec_tl_slot *tl;              /* TraceLogging cache */
   size_t tl_cap, tl_used;
 
   dec_es_stream *es;            /* EventSource partial manifests (list) */
+  const dec_schema *es_schema;  /* built-in schema of the 0xFFFE ManifestData event */
 
   /* Bundled manifests are parsed lazily per file on the first lookup miss
    * for one of their provider GUIDs (dec_bundled.c); bit i = file i loaded. */
@@ -227,5 +230,7 @@ bool dec_es_is_manifest_event(const etl_event *ev);
  * with DEC_PRIO_INSTREAM / DEC_SRC_EVENTSOURCE. */
 void dec_es_observe(dec_context *ctx, const etl_event *ev);
 void dec_es_free(dec_context *ctx);
+/* Built-in schema of the ManifestData (0xFFFE) event itself. */
+const dec_schema *dec_es_manifest_schema(dec_context *ctx);
 
 #endif
