@@ -118,6 +118,16 @@ void plat_etw_close(plat_etw_session *s);
  * Thread-safe. */
 int plat_etw_tdh_event_info(const etl_event *ev, const uint8_t **blob, uint32_t *len);
 
+/* ---- selftest (selftest_win32.c; stub elsewhere) ---- */
+
+/* `etw2kusto selftest`: registers its own TraceLogging provider, starts a
+ * private real-time session, writes known events, reads them back through
+ * plat_etw_open + plat_etw_record_to_event, checks every field, and prints
+ * "PASS ..." / "FAIL ..." lines and a final verdict to stdout. Returns 0 when
+ * everything passed, 1 on a failed check, 2 when real-time ETW is not
+ * available here (non-Windows, Wine). */
+int plat_etw_selftest(void);
+
 /* ---- diagnostics ---- */
 
 /* True when real-time ETW is expected to work here (Windows, not Wine). */

@@ -63,6 +63,11 @@ int plat_etw_tdh_event_info(const etl_event *ev, const uint8_t **blob, uint32_t 
   return -1;
 }
 
+int plat_etw_selftest(void) {
+  printf("FAIL: selftest: %s\n", plat_etw_posix_msg);
+  return 2;
+}
+
 #else
 typedef int plat_etw_posix_unused; /* keeps the translation unit non-empty on Windows */
 #endif
