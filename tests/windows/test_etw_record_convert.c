@@ -151,7 +151,9 @@ static void test_samples(void) {
       "/Tx/KernelNetwork.etl",        /* classic kernel + EVENT_HEADER */
       "/perfview/SelfDescribingSingleEvent.etl", /* TraceLogging: SCHEMA_TL/PROV_TRAITS items */
       "/krabsetw/powershell.etl",
-      "/etl-parser/AMSITrace.etl"};
+      "/etl-parser/AMSITrace.etl",
+      "/etl-parser/lxcore_kernel.etl", /* classic kernel SYSTEM/PERFINFO records */
+      "/Tx/Process.etl"};
   long total_compared = 0, total_ext = 0;
   for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
     char path[1024];
