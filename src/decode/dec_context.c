@@ -230,16 +230,21 @@ bool dec_schema_validate(const dec_schema *s) {
 /* --------------------------------------------------------------- registry */
 
 static uint64_t reg_hash(const dec_key *k) {
-  uint8_t b[19];
+  uint8_t b[20];
   memcpy(b, k->guid, 16);
   b[16] = (uint8_t)k->id;
   b[17] = (uint8_t)(k->id >> 8);
   b[18] = k->kind;
+  b[19] = k->version;
   return dec_hash(b, sizeof b, 0);
 }
 
 static bool reg_same_type(const dec_key *a, const dec_key *b) {
   return a->id == b->id && a->kind == b->kind && dec_guid_eq(a->guid, b->guid);
+}
+
+static bool reg_live(const dec_context *ctx, const dec_reg_slot *r) {
+  return r->used && (r->priority >= 0 || r->gen == ctx->reg_gen);
 }
 
 static void reg_grow(dec_context *ctx) {
@@ -248,13 +253,39 @@ static void reg_grow(dec_context *ctx) {
   size_t oldcap = ctx->reg_cap;
   ctx->reg = kv_calloc(cap, sizeof *ctx->reg);
   ctx->reg_cap = cap;
+  ctx->reg_used = 0;
   for (size_t i = 0; i < oldcap; i++) {
-    if (!old[i].used) continue;
+    if (!reg_live(ctx, &old[i])) continue; /* stale aliases are dropped here */
     size_t j = reg_hash(&old[i].key) & (cap - 1);
     while (ctx->reg[j].used) j = (j + 1) & (cap - 1);
     ctx->reg[j] = old[i];
+    ctx->reg_used++;
   }
   free(old);
+}
+
+/* Slot for exactly this key, or NULL. */
+static dec_reg_slot *reg_slot(dec_context *ctx, const dec_key *key) {
+  if (!ctx->reg_cap) return NULL;
+  size_t j = reg_hash(key) & (ctx->reg_cap - 1);
+  while (ctx->reg[j].used) {
+    dec_reg_slot *r = &ctx->reg[j];
+    if (r->key.version == key->version && reg_same_type(&r->key, key)) return r;
+    j = (j + 1) & (ctx->reg_cap - 1);
+  }
+  return NULL;
+}
+
+static dec_reg_slot *reg_insert(dec_context *ctx, const dec_key *key) {
+  if ((ctx->reg_used + 1) * 2 > ctx->reg_cap) reg_grow(ctx);
+  size_t j = reg_hash(key) & (ctx->reg_cap - 1);
+  while (ctx->reg[j].used) j = (j + 1) & (ctx->reg_cap - 1);
+  dec_reg_slot *r = &ctx->reg[j];
+  memset(r, 0, sizeof *r);
+  r->used = true;
+  r->key = *key;
+  ctx->reg_used++;
+  return r;
 }
 
 /* Kernel-Network compatibility fix-up (lineage.md 1.1): Tx rewrote every
@@ -271,46 +302,44 @@ static void dec_apply_fixups(dec_schema *s) {
 bool dec_registry_add(dec_context *ctx, const dec_key *key, const dec_schema *s, int priority) {
   if (!s) return false;
   dec_apply_fixups((dec_schema *)s); /* arena memory, owned by ctx */
-  if ((ctx->reg_used + 1) * 2 > ctx->reg_cap) reg_grow(ctx);
-  size_t j = reg_hash(key) & (ctx->reg_cap - 1);
-  while (ctx->reg[j].used) {
-    if (reg_same_type(&ctx->reg[j].key, key) && ctx->reg[j].key.version == key->version) {
-      if (priority < ctx->reg[j].priority) return false;
-      ctx->reg[j].schema = s;
-      ctx->reg[j].priority = priority;
-      return true;
-    }
-    j = (j + 1) & (ctx->reg_cap - 1);
-  }
-  ctx->reg[j].used = true;
-  ctx->reg[j].key = *key;
-  ctx->reg[j].schema = s;
-  ctx->reg[j].priority = priority;
-  ctx->reg_used++;
+  dec_reg_slot *r = reg_slot(ctx, key);
+  if (r && reg_live(ctx, r) && r->priority >= 0 && priority < r->priority) return false;
+  if (!r) r = reg_insert(ctx, key);
+  r->schema = s;
+  r->priority = priority;
+  r->guessed = false;
+  ctx->reg_gen++; /* every cached alias may be stale now */
   return true;
 }
 
 const dec_schema *dec_registry_find(dec_context *ctx, const dec_key *key, bool *guessed) {
   if (guessed) *guessed = false;
-  if (!ctx->reg_cap) return NULL;
-  size_t j = reg_hash(key) & (ctx->reg_cap - 1);
-  const dec_reg_slot *below = NULL, *above = NULL;
-  while (ctx->reg[j].used) {
-    const dec_reg_slot *r = &ctx->reg[j];
-    if (reg_same_type(&r->key, key)) {
-      if (r->key.version == key->version) return r->schema;
-      if (r->key.version < key->version) {
-        if (!below || r->key.version > below->key.version) below = r;
-      } else if (!above || r->key.version < above->key.version) {
-        above = r;
-      }
-    }
-    j = (j + 1) & (ctx->reg_cap - 1);
+  dec_reg_slot *r = reg_slot(ctx, key);
+  if (r && reg_live(ctx, r)) {
+    if (guessed) *guessed = r->guessed;
+    return r->schema;
   }
-  const dec_reg_slot *r = below ? below : above;
-  if (!r) return NULL;
-  if (guessed) *guessed = true;
-  return r->schema;
+  /* slow path: best other version of the same (guid, id, kind); the result
+   * (a miss too) is cached as an alias until the next registration */
+  const dec_reg_slot *below = NULL, *above = NULL;
+  for (size_t j = 0; j < ctx->reg_cap; j++) {
+    const dec_reg_slot *c = &ctx->reg[j];
+    if (!c->used || c->priority < 0 || !reg_same_type(&c->key, key)) continue;
+    if (c->key.version < key->version) {
+      if (!below || c->key.version > below->key.version) below = c;
+    } else if (!above || c->key.version < above->key.version) {
+      above = c;
+    }
+  }
+  const dec_reg_slot *best = below ? below : above;
+  const dec_schema *s = best ? best->schema : NULL;
+  if (!r) r = reg_insert(ctx, key);
+  r->schema = s;
+  r->priority = -1;
+  r->gen = ctx->reg_gen;
+  r->guessed = s != NULL;
+  if (guessed) *guessed = r->guessed;
+  return s;
 }
 
 /* ---------------------------------------------------------- GUID name sets */

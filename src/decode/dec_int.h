@@ -81,9 +81,11 @@ typedef struct dec_arena_block dec_arena_block;
 /* Registry slot (open addressing). */
 typedef struct dec_reg_slot {
   dec_key key;
-  const dec_schema *schema;
-  int priority;
+  const dec_schema *schema;    /* NULL for a cached miss */
+  int priority;                /* DEC_PRIO_*; -1 marks a cached lookup result (alias) */
+  uint32_t gen;                /* alias: valid only while equal to dec_context.reg_gen */
   bool used;
+  bool guessed;                /* alias of a version fallback */
 } dec_reg_slot;
 
 /* Provider-name slot. */
@@ -116,8 +118,9 @@ struct dec_context {
   dec_options opt;              /* copy; the path arrays are borrowed */
   dec_arena_block *arena;       /* schema memory, freed with the context */
 
-  dec_reg_slot *reg;            /* registry hash table */
+  dec_reg_slot *reg;            /* registry hash table, keyed by the FULL key (incl. version) */
   size_t reg_cap, reg_used;
+  uint32_t reg_gen;             /* bumped by every registration: invalidates aliases */
   dec_name_slot *names;         /* provider names by GUID */
   size_t names_cap, names_used;
   dec_name_slot *tried;         /* GUIDs whose bundled manifests were already looked for */

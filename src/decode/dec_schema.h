@@ -109,7 +109,11 @@ typedef enum dec_count_kind {
   DEC_COUNT_SCALAR = 0,   /* one value, emitted as a scalar (not an array) */
   DEC_COUNT_FIXED,        /* dec_field.count elements, emitted as a JSON array (even 1) */
   DEC_COUNT_FIELD,        /* element count = value of field index dec_field.count */
-  DEC_COUNT_PREFIX_U16    /* TraceLogging VCOUNT: u16 element count in the payload */
+  DEC_COUNT_PREFIX_U16,   /* TraceLogging VCOUNT: u16 element count in the payload */
+  DEC_COUNT_TO_END        /* as many whole elements as the rest of the payload holds
+                             (e.g. MOF StackWalk Stack1..N: declare ONE field "Stack"
+                             of POINTER with this kind); a trailing partial element is
+                             ignored; emitted as a JSON array */
 } dec_count_kind;
 
 /* How long ONE element of a string/binary field is. Strings: characters for

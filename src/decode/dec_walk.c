@@ -630,6 +630,8 @@ static bool walk_list(dec_walk_state *w, uint16_t first, uint16_t count, kv_valu
         n = f->count;
       } else if (f->count_kind == DEC_COUNT_FIELD) {
         n = f->count < w->s->field_count ? w->ivals[f->count] : UINT64_MAX;
+      } else if (f->count_kind == DEC_COUNT_TO_END) {
+        n = UINT64_MAX; /* bounded below by the remaining bytes */
       } else {
         if (!walk_need(w, 2)) {
           walk_fail(w, "truncated array count", f);
@@ -639,11 +641,45 @@ static bool walk_list(dec_walk_state *w, uint16_t first, uint16_t count, kv_valu
         n = dec_le16(w->p + w->pos);
         w->pos += 2;
       }
+      if (f->count_kind == DEC_COUNT_TO_END) {
+        v = kv_dyn_array();
+        while (w->pos < w->len && w->values < DEC_WALK_MAX_VALUES) {
+          size_t save = w->pos;
+          kv_value e;
+          if (!walk_element(w, idx, &e)) { /* partial trailing element: stop quietly */
+            if (f->in_type == DEC_IN_STRUCT) kv_release(e);
+            w->pos = save;
+            w->err[0] = 0;
+            break;
+          }
+          kv_array_push(v, e);
+          if (w->pos == save) break; /* zero-size element: no progress */
+        }
+        if (f->out_type == DEC_OUT_NOPRINT || (f->flags & DEC_FF_HIDDEN)) kv_release(v);
+        else kv_bag_set(bag, f->name, f->name_len, v);
+        continue;
+      }
       if (n > DEC_WALK_MAX_VALUES || (f->in_type != DEC_IN_STRUCT && n > w->len - w->pos + 1 && n > 0 &&
                                       f->in_type != DEC_IN_NONNULLTERMINATEDSTRING)) {
         walk_fail(w, "array count larger than the payload", f);
         kv_bag_set(bag, f->name, f->name_len, walk_marker(w));
         return false;
+      }
+      /* char arrays (CHAR8/CHAR16: integer in-type with out-type STRING)
+       * are one string, as TDH shows them */
+      if (f->out_type == DEC_OUT_STRING && !f->map &&
+          (f->in_type == DEC_IN_INT8 || f->in_type == DEC_IN_UINT8 || f->in_type == DEC_IN_UINT16)) {
+        size_t esz = f->in_type == DEC_IN_UINT16 ? 2 : 1;
+        if (n > (w->len - w->pos) / esz) {
+          walk_fail(w, "array count larger than the payload", f);
+          kv_bag_set(bag, f->name, f->name_len, walk_marker(w));
+          return false;
+        }
+        if (esz == 2) dec_utf16_to_utf8(&w->tmp, w->p + w->pos, (size_t)n * 2, false);
+        else dec_ansi_to_utf8(&w->tmp, w->p + w->pos, (size_t)n);
+        w->pos += (size_t)n * esz;
+        kv_bag_set(bag, f->name, f->name_len, walk_take_text(w));
+        continue;
       }
       v = kv_dyn_array();
       for (uint64_t i = 0; i < n; i++) {
