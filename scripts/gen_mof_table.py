@@ -116,6 +116,10 @@ def field(p, names):
             f['inn'] = IN['POINTER']
         else:
             f['inn'] = IN[INTS[t][0]]
+            # format("x") is a display hint; process/thread ids stay numbers
+            # so they join with the ProcessId/ThreadId columns (docs).
+            if re.search(r'(Id|ID|TTID|PID)$', n):
+                fmt = ''
             if fmt == 'x' and t in ('uint32', 'sint32'):
                 f['out'] = OUT['HEXINT32']
             elif fmt == 'x' and t in ('uint64', 'sint64'):

@@ -59,8 +59,8 @@ static const uint8_t mof_o3[] = {1, 2, 3, 4};
 static const char *const mof_n3[] = {"Start", "End", "DCStart", "DCEnd"};
 static const dec_mof_field_def mof_f4[] = {
   {"PageDirectoryBase", 16, 0, 0, 0, 0, 0},
-  {"ProcessId", 8, 18, 0, 0, 0, 0},
-  {"ParentId", 8, 18, 0, 0, 0, 0},
+  {"ProcessId", 8, 0, 0, 0, 0, 0},
+  {"ParentId", 8, 0, 0, 0, 0, 0},
   {"SessionId", 8, 0, 0, 0, 0, 0},
   {"ExitStatus", 7, 0, 0, 0, 0, 0},
   {"UserSID", 310, 0, 0, 0, 0, 0},
@@ -70,8 +70,8 @@ static const uint8_t mof_o4[] = {1, 2, 3, 4};
 static const char *const mof_n4[] = {"Start", "End", "DCStart", "DCEnd"};
 static const dec_mof_field_def mof_f5[] = {
   {"UniqueProcessKey", 16, 0, 0, 0, 0, 0},
-  {"ProcessId", 8, 18, 0, 0, 0, 0},
-  {"ParentId", 8, 18, 0, 0, 0, 0},
+  {"ProcessId", 8, 0, 0, 0, 0, 0},
+  {"ParentId", 8, 0, 0, 0, 0, 0},
   {"SessionId", 8, 0, 0, 0, 0, 0},
   {"ExitStatus", 7, 0, 0, 0, 0, 0},
   {"UserSID", 310, 0, 0, 0, 0, 0},
@@ -81,7 +81,7 @@ static const dec_mof_field_def mof_f5[] = {
 static const uint8_t mof_o5[] = {1, 2, 3, 4, 39};
 static const char *const mof_n5[] = {"Start", "End", "DCStart", "DCEnd", "Defunct"};
 static const dec_mof_field_def mof_f6[] = {
-  {"ProcessId", 8, 18, 0, 0, 0, 0},
+  {"ProcessId", 8, 0, 0, 0, 0, 0},
   {"PageFaultCount", 8, 0, 0, 0, 0, 0},
   {"HandleCount", 8, 0, 0, 0, 0, 0},
   {"Reserved", 8, 0, 0, 0, 0, 0},
@@ -100,14 +100,14 @@ static const dec_mof_field_def mof_f6[] = {
 static const uint8_t mof_o6[] = {32, 33};
 static const char *const mof_n6[] = {"PerfCtr", "PerfCtrRundown"};
 static const dec_mof_field_def mof_f7[] = {
-  {"TThreadId", 8, 18, 0, 0, 0, 0},
-  {"ProcessId", 8, 18, 0, 0, 0, 0},
+  {"TThreadId", 8, 0, 0, 0, 0, 0},
+  {"ProcessId", 8, 0, 0, 0, 0, 0},
 };
 static const uint8_t mof_o7[] = {1, 2, 3, 4};
 static const char *const mof_n7[] = {"Start", "End", "DCStart", "DCEnd"};
 static const dec_mof_field_def mof_f8[] = {
-  {"ProcessId", 8, 18, 0, 0, 0, 0},
-  {"TThreadId", 8, 18, 0, 0, 0, 0},
+  {"ProcessId", 8, 0, 0, 0, 0, 0},
+  {"TThreadId", 8, 0, 0, 0, 0, 0},
   {"StackBase", 16, 0, 0, 0, 0, 0},
   {"StackLimit", 16, 0, 0, 0, 0, 0},
   {"UserStackBase", 16, 0, 0, 0, 0, 0},
@@ -119,14 +119,14 @@ static const dec_mof_field_def mof_f8[] = {
 static const uint8_t mof_o8[] = {1, 3};
 static const char *const mof_n8[] = {"Start", "DCStart"};
 static const dec_mof_field_def mof_f9[] = {
-  {"ProcessId", 8, 18, 0, 0, 0, 0},
-  {"TThreadId", 8, 18, 0, 0, 0, 0},
+  {"ProcessId", 8, 0, 0, 0, 0, 0},
+  {"TThreadId", 8, 0, 0, 0, 0, 0},
 };
 static const uint8_t mof_o9[] = {2, 4};
 static const char *const mof_n9[] = {"End", "DCEnd"};
 static const dec_mof_field_def mof_f10[] = {
-  {"NewThreadId", 8, 18, 0, 0, 0, 0},
-  {"OldThreadId", 8, 18, 0, 0, 0, 0},
+  {"NewThreadId", 8, 0, 0, 0, 0, 0},
+  {"OldThreadId", 8, 0, 0, 0, 0, 0},
   {"NewThreadPriority", 3, 0, 0, 0, 0, 0},
   {"OldThreadPriority", 3, 0, 0, 0, 0, 0},
   {"NewThreadQuantum", 3, 0, 0, 0, 0, 0},
@@ -140,15 +140,15 @@ static const dec_mof_field_def mof_f10[] = {
 static const uint8_t mof_o10[] = {36};
 static const char *const mof_n10[] = {"CSwitch"};
 static const dec_mof_field_def mof_f11[] = {
-  {"TThreadId", 8, 18, 0, 0, 0, 0},
+  {"TThreadId", 8, 0, 0, 0, 0, 0},
   {"StartTime", 10, 0, 0, 0, 0, 0},
   {"ThreadRoutine", 16, 0, 0, 0, 0, 0},
 };
 static const uint8_t mof_o11[] = {57};
 static const char *const mof_n11[] = {"WorkerThread"};
 static const dec_mof_field_def mof_f12[] = {
-  {"ProcessId", 8, 18, 0, 0, 0, 0},
-  {"TThreadId", 8, 18, 0, 0, 0, 0},
+  {"ProcessId", 8, 0, 0, 0, 0, 0},
+  {"TThreadId", 8, 0, 0, 0, 0, 0},
   {"StackBase", 16, 0, 0, 0, 0, 0},
   {"StackLimit", 16, 0, 0, 0, 0, 0},
   {"UserStackBase", 16, 0, 0, 0, 0, 0},
@@ -161,8 +161,8 @@ static const dec_mof_field_def mof_f12[] = {
 static const uint8_t mof_o12[] = {1, 2, 3, 4};
 static const char *const mof_n12[] = {"Start", "End", "DCStart", "DCEnd"};
 static const dec_mof_field_def mof_f13[] = {
-  {"NewThreadId", 8, 18, 0, 0, 0, 0},
-  {"OldThreadId", 8, 18, 0, 0, 0, 0},
+  {"NewThreadId", 8, 0, 0, 0, 0, 0},
+  {"OldThreadId", 8, 0, 0, 0, 0, 0},
   {"NewThreadPriority", 3, 0, 0, 0, 0, 0},
   {"OldThreadPriority", 3, 0, 0, 0, 0, 0},
   {"PreviousCState", 4, 0, 0, 0, 0, 0},
@@ -182,7 +182,7 @@ static const dec_mof_field_def mof_f14[] = {
 static const uint8_t mof_o14[] = {37};
 static const char *const mof_n14[] = {"CompCS"};
 static const dec_mof_field_def mof_f15[] = {
-  {"TThreadId", 8, 18, 0, 0, 0, 0},
+  {"TThreadId", 8, 0, 0, 0, 0, 0},
   {"StartTime", 10, 0, 0, 0, 0, 0},
   {"ThreadRoutine", 16, 0, 0, 0, 0, 0},
 };
@@ -204,13 +204,13 @@ static const uint8_t mof_o17[] = {49};
 static const char *const mof_n17[] = {"ReserveDelete"};
 static const dec_mof_field_def mof_f18[] = {
   {"Reserve", 16, 0, 0, 0, 0, 0},
-  {"TThreadId", 8, 18, 0, 0, 0, 0},
+  {"TThreadId", 8, 0, 0, 0, 0, 0},
 };
 static const uint8_t mof_o18[] = {52};
 static const char *const mof_n18[] = {"ReserveJoinThread"};
 static const dec_mof_field_def mof_f19[] = {
   {"Reserve", 16, 0, 0, 0, 0, 0},
-  {"TThreadId", 8, 18, 0, 0, 0, 0},
+  {"TThreadId", 8, 0, 0, 0, 0, 0},
 };
 static const uint8_t mof_o19[] = {53};
 static const char *const mof_n19[] = {"ReserveDisjoinThread"};
@@ -677,7 +677,7 @@ static const dec_mof_field_def mof_f67[] = {
   {"ReadOffset", 10, 19, 0, 0, 0, 0},
   {"VirtualAddress", 16, 0, 0, 0, 0, 0},
   {"FileObject", 16, 0, 0, 0, 0, 0},
-  {"TThreadId", 8, 18, 0, 0, 0, 0},
+  {"TThreadId", 8, 0, 0, 0, 0, 0},
   {"ByteCount", 8, 0, 0, 0, 0, 0},
 };
 static const uint8_t mof_o67[] = {32};
@@ -1168,7 +1168,7 @@ static const dec_mof_field_def mof_f111[] = {
 static const uint8_t mof_o111[] = {14};
 static const char *const mof_n111[] = {"Video"};
 static const dec_mof_field_def mof_f112[] = {
-  {"ProcessId", 8, 18, 0, 0, 0, 0},
+  {"ProcessId", 8, 0, 0, 0, 0, 0},
   {"ServiceState", 8, 18, 0, 0, 0, 0},
   {"SubProcessTag", 8, 18, 0, 0, 0, 0},
   {"ServiceName", 1, 0, 0, 0, 0, 0},
@@ -1338,8 +1338,8 @@ static const uint8_t mof_o132[] = {35};
 static const char *const mof_n132[] = {"Initialize"};
 static const dec_mof_field_def mof_f133[] = {
   {"UniqueProcessKey", 16, 0, 0, 0, 0, 0},
-  {"ProcessId", 8, 18, 0, 0, 0, 0},
-  {"ParentId", 8, 18, 0, 0, 0, 0},
+  {"ProcessId", 8, 0, 0, 0, 0, 0},
+  {"ParentId", 8, 0, 0, 0, 0, 0},
   {"SessionId", 8, 0, 0, 0, 0, 0},
   {"ExitStatus", 7, 0, 0, 0, 0, 0},
   {"DirectoryTableBase", 16, 0, 0, 0, 0, 0},
@@ -1351,8 +1351,8 @@ static const uint8_t mof_o133[] = {1, 2, 3, 4, 39};
 static const char *const mof_n133[] = {"Start", "End", "DCStart", "DCEnd", "Defunct"};
 static const dec_mof_field_def mof_f134[] = {
   {"UniqueProcessKey", 16, 0, 0, 0, 0, 0},
-  {"ProcessId", 8, 18, 0, 0, 0, 0},
-  {"ParentId", 8, 18, 0, 0, 0, 0},
+  {"ProcessId", 8, 0, 0, 0, 0, 0},
+  {"ParentId", 8, 0, 0, 0, 0, 0},
   {"SessionId", 8, 0, 0, 0, 0, 0},
   {"ExitStatus", 7, 0, 0, 0, 0, 0},
   {"DirectoryTableBase", 16, 0, 0, 0, 0, 0},
@@ -1367,8 +1367,8 @@ static const uint8_t mof_o134[] = {1, 2, 3, 4, 39};
 static const char *const mof_n134[] = {"Start", "End", "DCStart", "DCEnd", "Defunct"};
 static const dec_mof_field_def mof_f135[] = {
   {"UniqueProcessKey", 16, 0, 0, 0, 0, 0},
-  {"ProcessId", 8, 18, 0, 0, 0, 0},
-  {"ParentId", 8, 18, 0, 0, 0, 0},
+  {"ProcessId", 8, 0, 0, 0, 0, 0},
+  {"ParentId", 8, 0, 0, 0, 0, 0},
   {"SessionId", 8, 0, 0, 0, 0, 0},
   {"ExitStatus", 7, 0, 0, 0, 0, 0},
   {"DirectoryTableBase", 16, 0, 0, 0, 0, 0},
@@ -1383,13 +1383,13 @@ static const dec_mof_field_def mof_f135[] = {
 static const uint8_t mof_o135[] = {1, 2, 3, 4, 39};
 static const char *const mof_n135[] = {"Start", "End", "DCStart", "DCEnd", "Defunct"};
 static const dec_mof_field_def mof_f136[] = {
-  {"ProcessId", 8, 18, 0, 0, 0, 0},
+  {"ProcessId", 8, 0, 0, 0, 0, 0},
 };
 static const uint8_t mof_o136[] = {11};
 static const char *const mof_n136[] = {"Terminate"};
 static const dec_mof_field_def mof_f137[] = {
-  {"ProcessId", 8, 18, 0, 0, 0, 0},
-  {"TThreadId", 8, 18, 0, 0, 0, 0},
+  {"ProcessId", 8, 0, 0, 0, 0, 0},
+  {"TThreadId", 8, 0, 0, 0, 0, 0},
   {"StackBase", 16, 0, 0, 0, 0, 0},
   {"StackLimit", 16, 0, 0, 0, 0, 0},
   {"UserStackBase", 16, 0, 0, 0, 0, 0},
@@ -1406,8 +1406,8 @@ static const dec_mof_field_def mof_f137[] = {
 static const uint8_t mof_o137[] = {1, 2, 3, 4};
 static const char *const mof_n137[] = {"Start", "End", "DCStart", "DCEnd"};
 static const dec_mof_field_def mof_f138[] = {
-  {"ProcessId", 8, 18, 0, 0, 0, 0},
-  {"TThreadId", 8, 18, 0, 0, 0, 0},
+  {"ProcessId", 8, 0, 0, 0, 0, 0},
+  {"TThreadId", 8, 0, 0, 0, 0, 0},
   {"StackBase", 16, 0, 0, 0, 0, 0},
   {"StackLimit", 16, 0, 0, 0, 0, 0},
   {"UserStackBase", 16, 0, 0, 0, 0, 0},
@@ -1427,7 +1427,7 @@ static const char *const mof_n138[] = {"Start", "End", "DCStart", "DCEnd"};
 static const dec_mof_field_def mof_f139[] = {
   {"ImageBase", 16, 0, 0, 0, 0, 0},
   {"ImageSize", 16, 0, 0, 0, 0, 0},
-  {"ProcessId", 8, 18, 0, 0, 0, 0},
+  {"ProcessId", 8, 0, 0, 0, 0, 0},
   {"ImageChecksum", 8, 0, 0, 0, 0, 0},
   {"TimeDateStamp", 8, 0, 0, 0, 0, 0},
   {"SignatureLevel", 4, 0, 0, 0, 0, 0},
@@ -1484,7 +1484,7 @@ static const char *const mof_n144[] = {"Name", "FileCreate", "FileDelete", "File
 static const dec_mof_field_def mof_f145[] = {
   {"IrpPtr", 16, 0, 0, 0, 0, 0},
   {"FileObject", 16, 0, 0, 0, 0, 0},
-  {"TTID", 8, 18, 0, 0, 0, 0},
+  {"TTID", 8, 0, 0, 0, 0, 0},
   {"CreateOptions", 8, 18, 0, 0, 0, 0},
   {"FileAttributes", 8, 18, 0, 0, 0, 0},
   {"ShareAccess", 8, 18, 0, 0, 0, 0},
@@ -1497,7 +1497,7 @@ static const dec_mof_field_def mof_f146[] = {
   {"IrpPtr", 16, 0, 0, 0, 0, 0},
   {"FileObject", 16, 0, 0, 0, 0, 0},
   {"FileKey", 16, 0, 0, 0, 0, 0},
-  {"TTID", 8, 18, 0, 0, 0, 0},
+  {"TTID", 8, 0, 0, 0, 0, 0},
   {"IoSize", 8, 0, 0, 0, 0, 0},
   {"IoFlags", 8, 18, 0, 0, 0, 0},
 };
@@ -1507,7 +1507,7 @@ static const dec_mof_field_def mof_f147[] = {
   {"IrpPtr", 16, 0, 0, 0, 0, 0},
   {"FileObject", 16, 0, 0, 0, 0, 0},
   {"FileKey", 16, 0, 0, 0, 0, 0},
-  {"TTID", 8, 18, 0, 0, 0, 0},
+  {"TTID", 8, 0, 0, 0, 0, 0},
 };
 static const uint8_t mof_o147[] = {65, 66, 73};
 static const char *const mof_n147[] = {"Cleanup", "Close", "Flush"};
@@ -1516,7 +1516,7 @@ static const dec_mof_field_def mof_f148[] = {
   {"FileObject", 16, 0, 0, 0, 0, 0},
   {"FileKey", 16, 0, 0, 0, 0, 0},
   {"ExtraInfo", 16, 0, 0, 0, 0, 0},
-  {"TTID", 8, 18, 0, 0, 0, 0},
+  {"TTID", 8, 0, 0, 0, 0, 0},
   {"InfoClass", 8, 0, 0, 0, 0, 0},
 };
 static const uint8_t mof_o148[] = {69, 70, 71, 74, 75};
@@ -1525,7 +1525,7 @@ static const dec_mof_field_def mof_f149[] = {
   {"IrpPtr", 16, 0, 0, 0, 0, 0},
   {"FileObject", 16, 0, 0, 0, 0, 0},
   {"FileKey", 16, 0, 0, 0, 0, 0},
-  {"TTID", 8, 18, 0, 0, 0, 0},
+  {"TTID", 8, 0, 0, 0, 0, 0},
   {"Length", 8, 0, 0, 0, 0, 0},
   {"InfoClass", 8, 0, 0, 0, 0, 0},
   {"FileIndex", 8, 0, 0, 0, 0, 0},
@@ -1555,7 +1555,7 @@ static const char *const mof_n152[] = {"DbgIdRsds"};
 static const dec_mof_field_def mof_f153[] = {
   {"ImageBase", 16, 0, 0, 0, 0, 0},
   {"ImageSize", 16, 0, 0, 0, 0, 0},
-  {"ProcessId", 8, 18, 0, 0, 0, 0},
+  {"ProcessId", 8, 0, 0, 0, 0, 0},
   {"TimeDateStamp", 8, 0, 0, 0, 0, 0},
   {"OriginalFileName", 1, 0, 0, 0, 0, 0},
 };
@@ -1563,7 +1563,7 @@ static const uint8_t mof_o153[] = {0};
 static const char *const mof_n153[] = {"ImageID"};
 static const dec_mof_field_def mof_f154[] = {
   {"ImageBase", 16, 0, 0, 0, 0, 0},
-  {"ProcessId", 8, 18, 0, 0, 0, 0},
+  {"ProcessId", 8, 0, 0, 0, 0, 0},
   {"GuidSig", 15, 0, 0, 0, 0, 0},
   {"Age", 8, 0, 0, 0, 0, 0},
   {"PdbFileName", 2, 0, 0, 0, 0, 0},
