@@ -95,12 +95,13 @@ static char *etl_strdup(const char *s) {
 
 /* Could a buffer header start at p (with `have` bytes available, `remaining`
  * to EOF)? Stricter than etl_bufhdr_check: used to resynchronise. */
-static bool etl_plausible_header(const uint8_t *p, size_t have, uint64_t remaining) {
+static bool etl_plausible_header(const etl_file *f, const uint8_t *p, size_t have, uint64_t remaining) {
   etl_bufhdr h;
   char why[8];
   etl_bufhdr_decode(p, &h);
   if (!etl_bufhdr_check(&h, remaining, why, sizeof why)) return false;
   if (h.type > 7 || (h.flags & ~0x7Fu) != 0 || h.offset < ETL_BUFHDR_LEN) return false;
+  if (f->info.cpu_count && h.processor >= f->info.cpu_count && h.processor >= 64) return false;
   if (h.flags & ETL_BUFFLAG_COMPRESSED) return h.buffer_size < h.offset + 64;
   if (h.offset >= ETL_BUFHDR_LEN + 8 && have >= ETL_BUFHDR_LEN + 4) {
     uint8_t fl = p[ETL_BUFHDR_LEN + 3];
@@ -109,16 +110,37 @@ static bool etl_plausible_header(const uint8_t *p, size_t have, uint64_t remaini
   return true;
 }
 
-/* Finds the next plausible buffer header after `from`; 0 when none. */
-static uint64_t etl_resync(etl_file *f, etl_inflate **z, uint64_t from, uint8_t *chunk, size_t chunk_len) {
-  uint64_t off = from;
+/* A candidate is accepted when it is plausible and so is the buffer it points
+ * to (or it ends exactly at EOF): one false positive inside event data is
+ * likely over megabytes, two chained ones are not. */
+static bool etl_candidate_ok(etl_file *f, etl_inflate **z, uint64_t c) {
+  uint8_t hb[ETL_BUFHDR_LEN + 8];
+  size_t got;
+  const char *why;
+  for (int hop = 0; hop < 2; hop++) {
+    if (c == f->size && hop == 1) return true;
+    if (c + ETL_BUFHDR_LEN > f->size) return false;
+    if (etl_file_read(f, z, c, hb, sizeof hb, &got, &why) != 0 || got < ETL_BUFHDR_LEN) return false;
+    if (!etl_plausible_header(f, hb, got, f->size - c)) return false;
+    c += etl_le32(hb);
+  }
+  return true;
+}
+
+/* Finds the next plausible buffer header after the corrupt one at `bad`; 0 when none. */
+static uint64_t etl_resync(etl_file *f, etl_inflate **z, uint64_t bad, uint8_t *chunk, size_t chunk_len) {
+  /* Uncompressed, non-relogged files step by the session buffer size. */
+  uint64_t guess = bad + f->info.buffer_size;
+  if (f->info.buffer_size >= ETL_BUFHDR_LEN && guess < f->size && etl_candidate_ok(f, z, guess)) return guess;
+  uint64_t off = bad + 1;
   while (off + ETL_BUFHDR_LEN <= f->size) {
     size_t got;
     const char *why;
     if (etl_file_read(f, z, off, chunk, chunk_len, &got, &why) != 0 || got < ETL_BUFHDR_LEN) return 0;
     size_t last = got - ETL_BUFHDR_LEN;
     for (size_t i = 0; i <= last; i++) {
-      if (etl_plausible_header(chunk + i, got - i, f->size - off - i)) return off + i;
+      if (etl_plausible_header(f, chunk + i, got - i, f->size - off - i) && etl_candidate_ok(f, z, off + i))
+        return off + i;
     }
     if (got < chunk_len) return 0;
     off += last + 1;
@@ -229,7 +251,7 @@ int etl_file_open(etl_file **out, const char *name, const char *disk_path, etl_s
     snprintf(err, err_len, "%s: out of memory", name);
     rc = ETL_E_NOMEM;
   }
-  uint64_t off = 0;
+  uint64_t off = 0, corrupt0 = stats->buffers_corrupt;
   uint32_t idx = 0;
   while (rc == 0 && off < f->size) {
     uint8_t hb[ETL_BUFHDR_LEN];
@@ -253,7 +275,7 @@ int etl_file_open(etl_file **out, const char *name, const char *disk_path, etl_s
     if (!etl_bufhdr_check(&h, f->size - off, hwhy, sizeof hwhy)) {
       stats->buffers_corrupt++;
       etl_file_warn(f, w, "buffer %u at offset 0x%llx: %s; skipped", idx, (unsigned long long)off, hwhy);
-      uint64_t next = etl_resync(f, &z, off + 1, chunk, chunk_len);
+      uint64_t next = etl_resync(f, &z, off, chunk, chunk_len);
       if (next == 0) break;
       off = next;
       idx++;
@@ -271,6 +293,10 @@ int etl_file_open(etl_file **out, const char *name, const char *disk_path, etl_s
   }
   free(chunk);
   etl_inflate_free(z);
+  if (rc == 0 && f->info.buffers_written && f->buf_count + (stats->buffers_corrupt - corrupt0) < f->info.buffers_written &&
+      !(f->info.log_file_mode & 0x2u) /* circular files wrap */)
+    etl_file_warn(f, w, "%zu buffers found, the logfile header says %u were written (truncated file?)",
+                  f->buf_count, f->info.buffers_written);
   etl_file_release(f);
   if (rc != 0) {
     etl_file_free(f);
