@@ -6,6 +6,7 @@
  * own EventTrace header/rundown records (source "header") and the
  * KernelTraceControl merge classes. No payload bytes are read here: the
  * shared walker does that. Owner: decode part B. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -54,11 +55,16 @@ void dec_mof_free(dec_context *ctx) {
  * (the last two set *guessed). Returns the row index or -1. */
 static long mof_find_row(const uint8_t guid[16], uint8_t opcode, uint8_t version, int *op_idx,
                          bool *guessed) {
-  long exact = -1, any = -1, below = -1, above = -1;
+  long exact = -1, any = -1, below = -1, above = -1, sole = -1;
   int exact_op = 0, any_op = 0, below_op = 0, above_op = 0;
+  size_t same_version = 0;
   for (size_t i = 0; i < dec_mof_class_count; i++) {
     const dec_mof_class_def *c = &dec_mof_classes[i];
     if (!dec_guid_eq(c->guid, guid)) continue;
+    if (c->version == version) {
+      same_version++;
+      sole = (long)i;
+    }
     int k = -1;
     for (int j = 0; j < c->opcode_count; j++)
       if (c->opcodes[j] == opcode) { k = j; break; }
@@ -76,6 +82,9 @@ static long mof_find_row(const uint8_t guid[16], uint8_t opcode, uint8_t version
   if (exact >= 0) { *op_idx = exact_op; return exact; }
   if (any >= 0) { *op_idx = any_op; return any; }
   *guessed = true;
+  /* Old versions (Image V0/V1) define one class for the Load type only; the
+   * other types of that version use the same layout. */
+  if (same_version == 1) { *op_idx = -1; return sole; }
   if (below >= 0) { *op_idx = below_op; return below; }
   if (above >= 0) { *op_idx = above_op; return above; }
   return -1;
@@ -90,15 +99,24 @@ static const char *mof_join(dec_context *ctx, const char *a, const char *b) {
   return s;
 }
 
-const dec_schema *dec_mof_schema_for_row(dec_context *ctx, size_t row, int op_idx, bool guessed) {
+const dec_schema *dec_mof_schema_for_row(dec_context *ctx, size_t row, int op_idx, bool guessed,
+                                         uint8_t op_number) {
   const dec_mof_class_def *c = &dec_mof_classes[row];
   bool header = dec_guid_eq(c->guid, ETL_GUID_EVENT_TRACE);
   dec_schema *s = dec_schema_new(ctx, header ? DEC_SRC_HEADER : DEC_SRC_KERNEL_MOF);
   memcpy(s->provider_id, c->guid, 16);
   s->provider_name = mof_is_kernel_trace_control(c) ? "KernelTraceControl" : "MSNT_SystemTrace";
   s->task_name = c->task;
-  s->opcode_name = c->opcode_names[op_idx];
-  s->event_name = mof_join(ctx, c->task, c->opcode_names[op_idx]);
+  char opbuf[8];
+  const char *opname = c->opcode_names[0];
+  if (op_idx >= 0) {
+    opname = c->opcode_names[op_idx];
+  } else { /* layout borrowed from the version's only class: name by number */
+    snprintf(opbuf, sizeof opbuf, "%u", (unsigned)op_number);
+    opname = dec_strdup(ctx, opbuf, strlen(opbuf));
+  }
+  s->opcode_name = opname;
+  s->event_name = mof_join(ctx, c->task, opname);
   if (guessed) s->flags |= DEC_SF_VERSION_GUESS;
   dec_field *pre = c->field_count ? kv_calloc(c->field_count, sizeof(dec_field)) : NULL;
   for (uint16_t i = 0; i < c->field_count; i++) {
@@ -147,7 +165,7 @@ const dec_schema *dec_mof_lookup(dec_context *ctx, const etl_event *ev) {
   int op_idx = 0;
   bool guessed = false;
   long row = mof_find_row(ev->provider_id, ev->opcode, ev->version, &op_idx, &guessed);
-  const dec_schema *s = row >= 0 ? dec_mof_schema_for_row(ctx, (size_t)row, op_idx, guessed) : NULL;
+  const dec_schema *s = row >= 0 ? dec_mof_schema_for_row(ctx, (size_t)row, op_idx, guessed, ev->opcode) : NULL;
   if (!s) {
     if (st->miss_count < MOF_MAX_MISSES) {
       if (!st->misses) st->misses = kv_calloc(MOF_MAX_MISSES, sizeof(mof_miss));

@@ -39,9 +39,10 @@ extern const size_t dec_mof_class_count;
 struct dec_context;
 struct dec_schema;
 /* Builds the schema of table row `row` for its op_idx-th opcode (arena of
- * ctx; not registered). NULL if the row's fields are inconsistent. Used by
- * dec_mof_lookup and by the table self-test. */
+ * ctx; not registered); op_idx -1 borrows the row's layout for opcode
+ * op_number. NULL if the row's fields are inconsistent. Used by
+ * dec_mof_lookup and the tests. */
 const struct dec_schema *dec_mof_schema_for_row(struct dec_context *ctx, size_t row, int op_idx,
-                                                bool guessed);
+                                                bool guessed, uint8_t op_number);
 
 #endif
