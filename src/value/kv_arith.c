@@ -2,7 +2,8 @@
  * Kusto arithmetic (+ - * / % and unary minus) with Kusto's result typing:
  * int op int is long (fuzz type-casts-0003), long overflow wraps
  * (type-casts-0035.3), integer division by zero is null (type-casts-0029.3),
- * datetime/timespan arithmetic in 100 ns ticks. Owner: kqllib. */
+ * integer % is never negative (type-casts-coercion-0000.2), datetime/timespan
+ * arithmetic in 100 ns ticks. Owner: kqllib. */
 #include "value/kv_ops.h"
 
 #include <math.h>
@@ -59,8 +60,14 @@ static kv_value kv_long_op(kv_arith_op op, int64_t x, int64_t y, bool *is_null) 
     return kv_long(x / y);
   case KV_OP_MOD:
     if (y == 0) break;
-    if (y == -1) return kv_long(0);
-    return kv_long(x % y);
+    if (y == -1 || y == 1) return kv_long(0);
+    /* Kusto's % is never negative: -7 % 3 == 2, -7 % -3 == 2, 7 % -3 == 1
+     * (fuzz type-casts-coercion-0000.2). */
+    {
+      int64_t r = x % y;
+      if (r < 0) r += y < 0 ? -y : y;
+      return kv_long(r);
+    }
   }
   *is_null = true;
   return kv_null(KV_LONG);
