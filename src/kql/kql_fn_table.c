@@ -195,6 +195,12 @@ static const kql_fn_def kql_fn_table[] = {
     FN(set_has_element, 2, 2, boolean),
     FN(zip, 2, -1, dynamic),
     FN(jaccard_index, 2, 2, real),
+    /* hash */
+    FN(hash, 1, 2, long),
+    F(hash_xxhash64, 1, 2, hash, long, 0),
+    FN(hash_md5, 1, 1, string),
+    FN(hash_sha1, 1, 1, string),
+    FN(hash_sha256, 1, 1, string),
     /* KQLLIB-MORE-ROWS */
 };
 
