@@ -402,10 +402,8 @@ void ku_uploader_stats(ku_uploader *u, ku_stats *out) {
 
 int ku_uploader_finish(ku_uploader *u, char *err, size_t err_len) {
   char cerr[300] = "";
-  int rc = u->cancel ? 0 : ku_close_batch(u, cerr, sizeof cerr);
-  if (rc != 0 && !u->cancel) {
-    /* rows stay in <id>.open: the next run salvages them */
-  }
+  /* even when cancelled: the open batch goes to the journal (no network) */
+  int rc = ku_close_batch(u, cerr, sizeof cerr);
   plat_mutex_lock(u->mu);
   u->closing = true;
   plat_cond_broadcast(u->cv_work);

@@ -152,6 +152,35 @@ static size_t net_curl_header_cb(char *buf, size_t size, size_t nitems, void *ud
   return n;
 }
 
+/* Request body source. libcurl silently re-sends a request whose reused
+ * connection died; for a POST that may have been processed that would be a
+ * hidden duplicate, so rewinding after bytes went out fails the transfer and
+ * the caller's retry logic (which counts ambiguous retries) decides. */
+typedef struct net_curl_body {
+  const char *data;
+  size_t len;
+  size_t pos;  /* next byte to hand to curl */
+  bool sent;   /* some bytes were handed out */
+} net_curl_body;
+
+static size_t net_curl_read_cb(char *buf, size_t size, size_t nitems, void *ud) {
+  net_curl_body *b = ud;
+  size_t n = size * nitems;
+  if (n > b->len - b->pos) n = b->len - b->pos;
+  memcpy(buf, b->data + b->pos, n);
+  b->pos += n;
+  if (n) b->sent = true;
+  return n;
+}
+
+static int net_curl_seek_cb(void *ud, curl_off_t offset, int origin) {
+  net_curl_body *b = ud;
+  if (origin != SEEK_SET || offset < 0 || (size_t)offset > b->len) return CURL_SEEKFUNC_FAIL;
+  if (b->sent) return CURL_SEEKFUNC_FAIL; /* would be a silent re-send */
+  b->pos = (size_t)offset;
+  return CURL_SEEKFUNC_OK;
+}
+
 static int net_curl_progress_cb(void *ud, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
                                 curl_off_t ulnow) {
   net_curl_ctx *x = ud;
@@ -239,6 +268,7 @@ int net_request_do(net_client *c, const net_request *req, net_response *resp, ch
   /* Never let a proxy from the environment see test traffic to loopback. */
   if (net_host_is_loopback(u.host)) curl_easy_setopt(e, CURLOPT_NOPROXY, "*");
 
+  net_curl_body body = {req->body ? (const char *)req->body : "", req->body_len, 0, false};
   const char *m = req->method;
   if (strcmp(m, "GET") == 0) {
     curl_easy_setopt(e, CURLOPT_HTTPGET, 1L);
@@ -246,7 +276,10 @@ int net_request_do(net_client *c, const net_request *req, net_response *resp, ch
     curl_easy_setopt(e, CURLOPT_NOBODY, 1L);
   } else {
     curl_easy_setopt(e, CURLOPT_POST, 1L);
-    curl_easy_setopt(e, CURLOPT_POSTFIELDS, req->body ? (const char *)req->body : "");
+    curl_easy_setopt(e, CURLOPT_READFUNCTION, net_curl_read_cb);
+    curl_easy_setopt(e, CURLOPT_READDATA, &body);
+    curl_easy_setopt(e, CURLOPT_SEEKFUNCTION, net_curl_seek_cb);
+    curl_easy_setopt(e, CURLOPT_SEEKDATA, &body);
     curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)req->body_len);
     if (strcmp(m, "POST") != 0) curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, m);
   }
