@@ -1,0 +1,1742 @@
+/* SPDX-License-Identifier: MIT
+ * KQL binder: resolves names (columns, let-bound scalars, tables and
+ * functions), types expressions with Kusto's rules (kv_ops.h), folds
+ * constants, and turns each tabular expression into a source plus a chain
+ * of streaming operators (kql_int.h). Sub-queries that do not read the input
+ * stream (datatable, print, range, let-bound tables) are run eagerly into
+ * in-memory tables. Everything unsupported fails with "not supported yet". */
+#include "kql/kql_bind.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int kql_bind_fail(kql_binder *b, uint32_t pos, const char *fmt, ...) {
+  if (b->failed) return -1;
+  b->failed = true;
+  char msg[400];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(msg, sizeof msg, fmt, ap);
+  va_end(ap);
+  kql_error_at(b->err, b->src, b->len, pos, "%s", msg);
+  return -1;
+}
+
+/* ---- schema helpers ---- */
+int kql_schema_find(const kv_schema *s, const char *name, size_t len) {
+  for (int i = 0; i < s->count; i++)
+    if (strlen(s->cols[i].name) == len && memcmp(s->cols[i].name, name, len) == 0) return i;
+  return -1;
+}
+
+void kql_schema_add(kql_binder *b, kv_schema *s, const char *name, kv_type t) {
+  kv_column *c = kql_arena_alloc(b->a, sizeof(kv_column) * (size_t)(s->count + 1));
+  if (s->count) memcpy(c, s->cols, sizeof(kv_column) * (size_t)s->count);
+  c[s->count].name = kql_arena_strdup(b->a, name, strlen(name));
+  c[s->count].type = t;
+  s->cols = c;
+  s->count++;
+}
+
+static void kql_schema_copy(kql_binder *b, kv_schema *dst, const kv_schema *src) {
+  dst->count = 0;
+  dst->cols = NULL;
+  for (int i = 0; i < src->count; i++) kql_schema_add(b, dst, src->cols[i].name, src->cols[i].type);
+}
+
+/* Kusto's de-duplication: base, base1, base2, ... */
+const char *kql_unique_name(kql_binder *b, const kv_schema *s, const char *base) {
+  if (kql_schema_find(s, base, strlen(base)) < 0) return base;
+  char buf[300];
+  for (int k = 1; k < 100000; k++) {
+    snprintf(buf, sizeof buf, "%s%d", base, k);
+    if (kql_schema_find(s, buf, strlen(buf)) < 0) return kql_arena_strdup(b->a, buf, strlen(buf));
+  }
+  return base;
+}
+
+/* ---- pipes ---- */
+void kql_pipe_append(kql_pipe *p, kql_op *op) {
+  if (!p->head) p->head = op;
+  else p->tail->next = op;
+  p->tail = op;
+}
+
+void kql_pipe_free(kql_pipe *p) {
+  kql_op_free_chain(p->head);
+  p->head = p->tail = NULL;
+  kv_release(p->from);
+  kv_release(p->to);
+  kv_release(p->step);
+  p->from = p->to = p->step = kv_null(KV_LONG);
+}
+
+static void kql_query_own_table(kql_query *q, kql_table *t) {
+  q->tables = kv_realloc(q->tables, sizeof(kql_table *) * (size_t)(q->ntables + 1));
+  q->tables[q->ntables++] = t;
+}
+
+kql_table *kql_pipe_materialize(kql_binder *b, kql_pipe *p, uint32_t pos) {
+  if (p->kind == KQL_SRC_INPUT) {
+    kql_bind_fail(b, pos, "not supported yet: using the input stream as a sub-query here");
+    kql_pipe_free(p);
+    return NULL;
+  }
+  if (p->kind == KQL_SRC_TABLE && !p->head) {
+    kql_table *t = p->table;
+    return t;
+  }
+  kql_table *t = kql_table_new(&p->schema);
+  kql_query_own_table(b->q, t);
+  kql_exec *ex = &b->q->ex;
+  kql_pipe_append(p, kql_op_collect_new(ex, t));
+  kql_error e2;
+  memset(&e2, 0, sizeof e2);
+  kql_error *saved = ex->err;
+  ex->err = &e2;
+  int rc = kql_run_source(ex, p->kind, p->table, p->from, p->to, p->step, p->head);
+  ex->err = saved;
+  kql_pipe_free(p);
+  if (rc < 0 || ex->failed) {
+    ex->failed = false;
+    if (!b->failed) {
+      b->failed = true;
+      *b->err = e2;
+    }
+    return NULL;
+  }
+  p->kind = KQL_SRC_TABLE;
+  p->table = t;
+  return t;
+}
+
+/* ---- expressions ---- */
+kql_expr *kql_expr_new(kql_ekind kind, kv_type type, uint32_t pos) {
+  kql_expr *e = kv_calloc(1, sizeof *e);
+  e->kind = kind;
+  e->type = type;
+  e->pos = pos;
+  e->cval = kv_null(KV_BOOL);
+  return e;
+}
+kql_expr *kql_expr_col(int col, kv_type t, uint32_t pos) {
+  kql_expr *e = kql_expr_new(KQL_E_COL, t, pos);
+  e->col = col;
+  return e;
+}
+static kql_expr *kql_expr_const(kv_value v, uint32_t pos) {
+  kql_expr *e = kql_expr_new(KQL_E_CONST, (kv_type)v.type, pos);
+  e->cval = kv_own(v);
+  e->is_const = true;
+  return e;
+}
+static void kql_expr_addarg(kql_expr *e, kql_expr *a) {
+  e->args = kv_realloc(e->args, sizeof(kql_expr *) * (size_t)(e->nargs + 1));
+  e->args[e->nargs++] = a;
+}
+
+/* Evaluates an expression whose leaves are constants into a CONST node. */
+static kql_expr *kql_fold(kql_binder *b, kql_expr *e) {
+  if (!e || e->kind == KQL_E_CONST) return e;
+  if (e->kind == KQL_E_COL || e->kind == KQL_E_ROWNUM || e->kind == KQL_E_PREVNEXT ||
+      e->kind == KQL_E_PACKALL)
+    return e;
+  if (e->kind == KQL_E_CALL && (e->fn->flags & KQL_FN_NONDETERMINISTIC)) return e;
+  for (int i = 0; i < e->nargs; i++)
+    if (!e->args[i]->is_const) return e;
+  kql_ectx c;
+  memset(&c, 0, sizeof c);
+  c.ex = &b->q->ex;
+  kql_xrow empty;
+  memset(&empty, 0, sizeof empty);
+  c.row = &empty;
+  kv_value v = kql_eval(e, &c);
+  if (b->q->ex.failed) {
+    b->q->ex.failed = false;
+    kv_release(v);
+    return e; /* leave the error for run time */
+  }
+  kv_type t = e->type;
+  uint32_t pos = e->pos;
+  kql_expr_free(e);
+  kql_expr *k = kql_expr_const(v, pos);
+  kv_release(v);
+  k->type = t;
+  return k;
+}
+
+bool kql_type_from_word(const char *w, kv_type *t) {
+  size_t n = strlen(w);
+  if (kv_type_from_name(w, n, t)) return true;
+  if (!strcmp(w, "date")) *t = KV_DATETIME;
+  else if (!strcmp(w, "time")) *t = KV_TIMESPAN;
+  else if (!strcmp(w, "double") || !strcmp(w, "float")) *t = KV_REAL;
+  else if (!strcmp(w, "boolean")) *t = KV_BOOL;
+  else if (!strcmp(w, "int64")) *t = KV_LONG;
+  else if (!strcmp(w, "int32")) *t = KV_INT;
+  else if (!strcmp(w, "uniqueid")) *t = KV_GUID;
+  else return false;
+  return true;
+}
+
+static int kql_trim_eq(const char *s, size_t n, const char *w) {
+  while (n && (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r')) {
+    s++;
+    n--;
+  }
+  while (n && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\n' || s[n - 1] == '\r')) n--;
+  return strlen(w) == n && memcmp(s, w, n) == 0;
+}
+
+/* datetime(...), timespan(...), dynamic(...) ... */
+static kql_expr *kql_bind_typedlit(kql_binder *b, kql_node *n) {
+  kv_type t;
+  if (!kql_type_from_word(n->name, &t)) {
+    kql_bind_fail(b, n->pos, "unknown literal type '%s'", n->name);
+    return NULL;
+  }
+  const char *s = n->str;
+  size_t len = n->str_len;
+  if (kql_trim_eq(s, len, "null")) {
+    kql_expr *e = kql_expr_const(t == KV_DYNAMIC ? kv_dyn_null() : kv_null(t), n->pos);
+    e->type = t;
+    return e;
+  }
+  kv_value v = kv_null(t);
+  bool ok = true;
+  switch (t) {
+    case KV_DATETIME: {
+      int64_t ticks;
+      ok = kv_parse_datetime(s, len, &ticks);
+      if (ok) v = kv_datetime(ticks);
+      break;
+    }
+    case KV_TIMESPAN: {
+      int64_t ticks;
+      ok = kv_parse_timespan(s, len, &ticks);
+      if (ok) v = kv_timespan(ticks);
+      break;
+    }
+    case KV_GUID: {
+      uint8_t g[16];
+      ok = kv_parse_guid(s, len, g);
+      if (ok) v = kv_guid(g);
+      break;
+    }
+    case KV_INT:
+    case KV_LONG: {
+      int64_t x;
+      ok = kv_parse_long(s, len, &x);
+      if (ok) v = t == KV_INT ? kv_int((int32_t)x) : kv_long(x);
+      break;
+    }
+    case KV_REAL:
+    case KV_DECIMAL: {
+      double x;
+      ok = kv_parse_real(s, len, &x);
+      if (ok) v = t == KV_REAL ? kv_real(x) : kv_decimal(x);
+      break;
+    }
+    case KV_BOOL: {
+      bool x;
+      ok = kv_parse_bool(s, len, &x);
+      if (ok) v = kv_bool(x);
+      break;
+    }
+    case KV_DYNAMIC: {
+      char jerr[128];
+      if (kv_parse_json(s, len, &v, jerr, sizeof jerr) != 0) {
+        kql_bind_fail(b, n->pos, "not supported yet: this dynamic literal (%s)", jerr);
+        return NULL;
+      }
+      break;
+    }
+    default:
+      ok = false;
+  }
+  if (!ok) {
+    kql_bind_fail(b, n->pos, "invalid %s literal", kv_type_name(t));
+    return NULL;
+  }
+  kql_expr *e = kql_expr_const(v, n->pos);
+  kv_release(v);
+  e->type = t;
+  return e;
+}
+
+static kql_ent *kql_scope_find(kql_scope *sc, const char *name, size_t len) {
+  for (; sc; sc = sc->parent)
+    for (kql_ent *e = sc->ents; e; e = e->next)
+      if (strlen(e->name) == len && memcmp(e->name, name, len) == 0) return e;
+  return NULL;
+}
+
+static kql_ent *kql_scope_add(kql_binder *b, kql_scope *sc, const char *name, kql_ent_kind kind) {
+  kql_ent *e = kql_arena_alloc(b->a, sizeof *e);
+  e->name = name;
+  e->kind = kind;
+  e->cval = kv_null(KV_DYNAMIC);
+  e->next = sc->ents;
+  sc->ents = e;
+  e->all_next = b->all;
+  b->all = e;
+  return e;
+}
+
+static bool kql_is_tabular_node(kql_binder *b, kql_node *n, kql_scope *sc) {
+  switch (n->kind) {
+    case KQL_N_PIPE:
+    case KQL_N_DATATABLE:
+    case KQL_N_PRINT:
+    case KQL_N_RANGE:
+    case KQL_N_UNION:
+    case KQL_N_GENERIC:
+      return true;
+    case KQL_N_PAREN:
+      return kql_is_tabular_node(b, n->kids[0], sc);
+    case KQL_N_NAME: {
+      kql_ent *e = kql_scope_find(sc, n->name, n->name_len);
+      return e && e->kind == KQL_ENT_TABULAR;
+    }
+    case KQL_N_CALL: {
+      if (kql_node_is(n, "materialize") || kql_node_is(n, "view")) return true;
+      kql_ent *e = kql_scope_find(sc, n->name, n->name_len);
+      if (e && e->kind == KQL_ENT_FUNC) {
+        kql_node *body = e->node->kids[1];
+        if (body->nkids) return kql_is_tabular_node(b, body->kids[body->nkids - 1], sc);
+      }
+      return false;
+    }
+    default:
+      return false;
+  }
+}
+
+static kql_expr *kql_bind_call(kql_binder *b, kql_node *n, const kv_schema *row, kql_scope *sc);
+
+static kql_expr *kql_bind_binary(kql_binder *b, kql_node *n, const kv_schema *row,
+                                 kql_scope *sc) {
+  const char *op = n->name;
+  kql_expr *l = kql_bind_expr(b, n->kids[0], row, sc);
+  if (!l) return NULL;
+  if (!strcmp(op, "matches regex")) {
+    kql_expr *r = kql_bind_expr(b, n->kids[1], row, sc);
+    if (!r) {
+      kql_expr_free(l);
+      return NULL;
+    }
+    if (!r->is_const || kv_scalar_type(r->cval) != KV_STRING) {
+      kql_expr_free(l);
+      kql_expr_free(r);
+      kql_bind_fail(b, n->kids[1]->pos, "not supported yet: matches regex with a non-constant pattern");
+      return NULL;
+    }
+    kv_value pv = kv_from_dynamic(r->cval);
+    kql_regex *re = NULL;
+    kql_regex_error rerr;
+    int rc = kql_regex_compile(pv.u.s, pv.len, 0, &re, &rerr);
+    kv_release(pv);
+    kql_expr_free(r);
+    if (rc != 0) {
+      kql_expr_free(l);
+      kql_bind_fail(b, n->kids[1]->pos, "invalid regular expression: %s", rerr.message);
+      return NULL;
+    }
+    kql_expr *e = kql_expr_new(KQL_E_REGEX, KV_BOOL, n->pos);
+    e->re = re;
+    kql_expr_addarg(e, l);
+    return e;
+  }
+  kql_expr *r = kql_bind_expr(b, n->kids[1], row, sc);
+  if (!r) {
+    kql_expr_free(l);
+    return NULL;
+  }
+  kql_expr *e = NULL;
+  if (!strcmp(op, "and") || !strcmp(op, "or")) {
+    e = kql_expr_new(op[0] == 'a' ? KQL_E_AND : KQL_E_OR, KV_BOOL, n->pos);
+  } else if (!strcmp(op, "+") || !strcmp(op, "-") || !strcmp(op, "*") || !strcmp(op, "/") ||
+             !strcmp(op, "%")) {
+    kv_arith_op ao = op[0] == '+' ? KV_OP_ADD : op[0] == '-' ? KV_OP_SUB : op[0] == '*' ? KV_OP_MUL
+                   : op[0] == '/' ? KV_OP_DIV : KV_OP_MOD;
+    kv_type t = kv_arith_type(ao, l->type, r->type);
+    if (t == KV_TYPE_COUNT) {
+      kql_bind_fail(b, n->pos, "operator %s: cannot apply to %s and %s", op, kv_type_name(l->type),
+                    kv_type_name(r->type));
+      kql_expr_free(l);
+      kql_expr_free(r);
+      return NULL;
+    }
+    e = kql_expr_new(KQL_E_ARITH, t, n->pos);
+    e->op = ao;
+  } else if (!strcmp(op, "==") || !strcmp(op, "!=") || !strcmp(op, "<>") || !strcmp(op, "<") ||
+             !strcmp(op, "<=") || !strcmp(op, ">") || !strcmp(op, ">=")) {
+    kv_cmp_op co = !strcmp(op, "==") ? KV_CMP_EQ : (!strcmp(op, "!=") || !strcmp(op, "<>")) ? KV_CMP_NE
+                 : !strcmp(op, "<") ? KV_CMP_LT : !strcmp(op, "<=") ? KV_CMP_LE
+                 : !strcmp(op, ">") ? KV_CMP_GT : KV_CMP_GE;
+    if (!kv_cmp_types_ok(co, l->type, r->type)) {
+      kql_bind_fail(b, n->pos, "cannot compare values of types %s and %s", kv_type_name(l->type),
+                    kv_type_name(r->type));
+      kql_expr_free(l);
+      kql_expr_free(r);
+      return NULL;
+    }
+    e = kql_expr_new(KQL_E_CMP, KV_BOOL, n->pos);
+    e->op = co;
+  } else if (!strcmp(op, "=~") || !strcmp(op, "!~")) {
+    e = kql_expr_new(KQL_E_EQ_CI, KV_BOOL, n->pos);
+    e->op = op[0] == '!';
+  } else {
+    const char *w = op;
+    bool neg = false, cs = false;
+    if (w[0] == '!') {
+      neg = true;
+      w++;
+    }
+    size_t wl = strlen(w);
+    if (wl > 3 && !strcmp(w + wl - 3, "_cs")) {
+      cs = true;
+      wl -= 3;
+    }
+    int so = 0;
+#define W(s) (wl == strlen(s) && !strncmp(w, s, wl))
+    if (W("contains")) so = KQL_SO_CONTAINS;
+    else if (W("has")) so = KQL_SO_HAS;
+    else if (W("hasprefix")) so = KQL_SO_HASPREFIX;
+    else if (W("hassuffix")) so = KQL_SO_HASSUFFIX;
+    else if (W("startswith")) so = KQL_SO_STARTSWITH;
+    else if (W("endswith")) so = KQL_SO_ENDSWITH;
+#undef W
+    if (!so) {
+      kql_bind_fail(b, n->pos, "not supported yet: operator %s", op);
+      kql_expr_free(l);
+      kql_expr_free(r);
+      return NULL;
+    }
+    e = kql_expr_new(KQL_E_STROP, KV_BOOL, n->pos);
+    e->op = so;
+    e->neg = neg;
+    e->cs = cs;
+  }
+  kql_expr_addarg(e, l);
+  kql_expr_addarg(e, r);
+  return kql_fold(b, e);
+}
+
+/* Values of the first column of a constant tabular expression, as constants. */
+static int kql_bind_in_table(kql_binder *b, kql_node *n, kql_scope *sc, kql_expr *e) {
+  kql_pipe p;
+  memset(&p, 0, sizeof p);
+  if (kql_bind_tabular(b, n, sc, &p)) return -1;
+  kql_table *t = kql_pipe_materialize(b, &p, n->pos);
+  if (!t) return -1;
+  if (t->schema.count < 1) return kql_bind_fail(b, n->pos, "sub-query has no columns");
+  kv_value arr = kv_dyn_array();
+  for (size_t i = 0; i < t->nrows; i++) kv_array_push(arr, kv_to_dynamic(kql_table_row(t, i)[0]));
+  kql_expr *k = kql_expr_const(arr, n->pos);
+  kv_release(arr);
+  kql_expr_addarg(e, k);
+  return 0;
+}
+
+kql_expr *kql_bind_expr(kql_binder *b, kql_node *n, const kv_schema *row, kql_scope *sc) {
+  if (b->failed) return NULL;
+  if (++b->depth > 400) {
+    kql_bind_fail(b, n->pos, "expression is nested too deeply");
+    b->depth--;
+    return NULL;
+  }
+  kql_expr *r = NULL;
+  switch (n->kind) {
+    case KQL_N_LIT:
+      r = kql_expr_const(n->lit, n->pos);
+      break;
+    case KQL_N_TYPEDLIT:
+      r = kql_bind_typedlit(b, n);
+      break;
+    case KQL_N_PAREN:
+      if (kql_is_tabular_node(b, n->kids[0], sc)) {
+        kql_bind_fail(b, n->pos, "not supported yet: a tabular expression used as a scalar (use toscalar())");
+        break;
+      }
+      r = kql_bind_expr(b, n->kids[0], row, sc);
+      break;
+    case KQL_N_NAME: {
+      int c = row ? kql_schema_find(row, n->name, n->name_len) : -1;
+      if (c >= 0) {
+        r = kql_expr_col(c, row->cols[c].type, n->pos);
+        break;
+      }
+      kql_ent *e = kql_scope_find(sc, n->name, n->name_len);
+      if (e && e->kind == KQL_ENT_SCALAR) {
+        r = kql_expr_const(e->cval, n->pos);
+        r->type = e->ctype;
+        break;
+      }
+      if (e && e->kind == KQL_ENT_PARAM) {
+        r = kql_bind_expr(b, e->node, row, e->scope);
+        break;
+      }
+      if (e && e->kind == KQL_ENT_TABULAR) {
+        kql_bind_fail(b, n->pos, "not supported yet: table '%s' used as a scalar", n->name);
+        break;
+      }
+      kql_bind_fail(b, n->pos, "Failed to resolve scalar expression named '%s'", n->name);
+      break;
+    }
+    case KQL_N_BINARY:
+      r = kql_bind_binary(b, n, row, sc);
+      break;
+    case KQL_N_UNARY: {
+      kql_expr *a = kql_bind_expr(b, n->kids[0], row, sc);
+      if (!a) break;
+      if (n->name[0] == '+') {
+        r = a;
+        break;
+      }
+      if (!kv_type_is_numeric(a->type) && a->type != KV_TIMESPAN && a->type != KV_DYNAMIC) {
+        kql_bind_fail(b, n->pos, "unary minus cannot apply to %s", kv_type_name(a->type));
+        kql_expr_free(a);
+        break;
+      }
+      r = kql_expr_new(KQL_E_NEG, a->type, n->pos);
+      kql_expr_addarg(r, a);
+      r = kql_fold(b, r);
+      break;
+    }
+    case KQL_N_CALL:
+      r = kql_bind_call(b, n, row, sc);
+      break;
+    case KQL_N_MEMBER: {
+      kql_expr *a = kql_bind_expr(b, n->kids[0], row, sc);
+      if (!a) break;
+      if (a->type != KV_DYNAMIC) {
+        kql_bind_fail(b, n->pos, "not supported yet: member access on a %s value", kv_type_name(a->type));
+        kql_expr_free(a);
+        break;
+      }
+      r = kql_expr_new(KQL_E_MEMBER, KV_DYNAMIC, n->pos);
+      r->name = n->name;
+      r->name_len = n->name_len;
+      kql_expr_addarg(r, a);
+      r = kql_fold(b, r);
+      break;
+    }
+    case KQL_N_INDEX: {
+      kql_expr *a = kql_bind_expr(b, n->kids[0], row, sc);
+      if (!a) break;
+      kql_expr *i = kql_bind_expr(b, n->kids[1], row, sc);
+      if (!i) {
+        kql_expr_free(a);
+        break;
+      }
+      if (a->type != KV_DYNAMIC) {
+        kql_bind_fail(b, n->pos, "not supported yet: indexing a %s value", kv_type_name(a->type));
+        kql_expr_free(a);
+        kql_expr_free(i);
+        break;
+      }
+      r = kql_expr_new(KQL_E_INDEX, KV_DYNAMIC, n->pos);
+      kql_expr_addarg(r, a);
+      kql_expr_addarg(r, i);
+      r = kql_fold(b, r);
+      break;
+    }
+    case KQL_N_IN: {
+      kql_expr *l = kql_bind_expr(b, n->kids[0], row, sc);
+      if (!l) break;
+      bool hasany = !strncmp(n->name, "has_a", 5);
+      r = kql_expr_new(hasany ? KQL_E_HASANY : KQL_E_IN, KV_BOOL, n->pos);
+      if (hasany) {
+        r->op = !strncmp(n->name, "has_all", 7);
+        r->cs = strstr(n->name, "_cs") != NULL;
+      } else {
+        r->neg = n->name[0] == '!';
+        r->op = strchr(n->name, '~') != NULL;
+      }
+      kql_expr_addarg(r, l);
+      for (int i = 1; i < n->nkids && !b->failed; i++) {
+        kql_node *k = n->kids[i];
+        if (kql_is_tabular_node(b, k, sc)) {
+          kql_bind_in_table(b, k, sc, r);
+          continue;
+        }
+        kql_expr *a = kql_bind_expr(b, k, row, sc);
+        if (a) kql_expr_addarg(r, a);
+      }
+      if (b->failed) {
+        kql_expr_free(r);
+        r = NULL;
+        break;
+      }
+      r = kql_fold(b, r);
+      break;
+    }
+    case KQL_N_BETWEEN: {
+      r = kql_expr_new(KQL_E_BETWEEN, KV_BOOL, n->pos);
+      r->neg = n->name[0] == '!';
+      for (int i = 0; i < 3 && !b->failed; i++) {
+        kql_expr *a = kql_bind_expr(b, n->kids[i], row, sc);
+        if (a) kql_expr_addarg(r, a);
+      }
+      if (b->failed) {
+        kql_expr_free(r);
+        r = NULL;
+        break;
+      }
+      r = kql_fold(b, r);
+      break;
+    }
+    case KQL_N_STAR:
+      kql_bind_fail(b, n->pos, "not supported yet: '*' in this context");
+      break;
+    default:
+      kql_bind_fail(b, n->pos, "not supported yet: this kind of expression");
+      break;
+  }
+  b->depth--;
+  if (b->failed && r) {
+    kql_expr_free(r);
+    r = NULL;
+  }
+  return r;
+}
+
+/* Binds a let-bound function call by inlining its body. */
+static kql_expr *kql_bind_user_fn(kql_binder *b, kql_node *n, kql_ent *f, const kv_schema *row,
+                                  kql_scope *sc) {
+  kql_node *params = f->node->kids[0];
+  kql_node *body = f->node->kids[1];
+  kql_scope *fs = kql_arena_alloc(b->a, sizeof *fs);
+  fs->parent = f->scope;
+  if (n->nkids > params->nkids) {
+    kql_bind_fail(b, n->pos, "function %s: too many arguments", n->name);
+    return NULL;
+  }
+  for (int i = 0; i < params->nkids; i++) {
+    kql_node *pa = params->kids[i];
+    kql_ent *e = kql_scope_add(b, fs, pa->name, KQL_ENT_PARAM);
+    if (i < n->nkids) {
+      e->node = n->kids[i];
+      e->scope = sc;
+      if (kql_node_is(pa, "") || !strcmp(pa->str, "*") || kql_is_tabular_node(b, n->kids[i], sc)) {
+        e->kind = KQL_ENT_TABULAR;
+      }
+    } else if (pa->nkids) {
+      e->node = pa->kids[0];
+      e->scope = f->scope;
+    } else {
+      kql_bind_fail(b, n->pos, "function %s: missing argument %s", n->name, pa->name);
+      return NULL;
+    }
+  }
+  /* body: let statements then the final expression */
+  for (int i = 0; i + 1 < body->nkids; i++) {
+    kql_node *st = body->kids[i];
+    if (st->kind != KQL_N_LET) {
+      kql_bind_fail(b, st->pos, "not supported yet: this statement in a function body");
+      return NULL;
+    }
+    kql_node *v = st->kids[0];
+    if (v->kind == KQL_N_FUNC) {
+      kql_ent *e = kql_scope_add(b, fs, st->name, KQL_ENT_FUNC);
+      e->node = v;
+      e->scope = fs;
+    } else if (kql_is_tabular_node(b, v, fs)) {
+      kql_ent *e = kql_scope_add(b, fs, st->name, KQL_ENT_TABULAR);
+      e->node = v;
+      e->scope = fs;
+    } else {
+      kql_ent *e = kql_scope_add(b, fs, st->name, KQL_ENT_PARAM);
+      e->node = v;
+      e->scope = fs;
+    }
+  }
+  if (!body->nkids) {
+    kql_bind_fail(b, n->pos, "function %s has an empty body", n->name);
+    return NULL;
+  }
+  return kql_bind_expr(b, body->kids[body->nkids - 1], row, fs);
+}
+
+static kql_expr *kql_bind_call(kql_binder *b, kql_node *n, const kv_schema *row, kql_scope *sc) {
+  const char *name = n->name;
+  if (n->flags == 2) {
+    kql_bind_fail(b, n->pos, "not supported yet: %s()", name);
+    return NULL;
+  }
+  kql_ent *ue = kql_scope_find(sc, name, n->name_len);
+  if (ue && ue->kind == KQL_ENT_FUNC) return kql_bind_user_fn(b, n, ue, row, sc);
+  if (!strcmp(name, "toscalar")) {
+    if (n->nkids != 1) {
+      kql_bind_fail(b, n->pos, "toscalar expects one argument");
+      return NULL;
+    }
+    if (!kql_is_tabular_node(b, n->kids[0], sc)) return kql_bind_expr(b, n->kids[0], row, sc);
+    kql_pipe p;
+    memset(&p, 0, sizeof p);
+    if (kql_bind_tabular(b, n->kids[0], sc, &p)) return NULL;
+    kql_table *t = kql_pipe_materialize(b, &p, n->pos);
+    if (!t) return NULL;
+    if (t->schema.count < 1) {
+      kql_bind_fail(b, n->pos, "toscalar: sub-query has no columns");
+      return NULL;
+    }
+    kv_type ty = t->schema.cols[0].type;
+    kql_expr *e = kql_expr_const(t->nrows ? kql_table_row(t, 0)[0] :
+                                 (ty == KV_DYNAMIC ? kv_dyn_null() : kv_null(ty)), n->pos);
+    e->type = ty;
+    return e;
+  }
+  if (!strcmp(name, "row_number")) {
+    kql_expr *e = kql_expr_new(KQL_E_ROWNUM, KV_LONG, n->pos);
+    if (n->nkids) {
+      kql_bind_fail(b, n->pos, "not supported yet: row_number() with arguments");
+      kql_expr_free(e);
+      return NULL;
+    }
+    return e;
+  }
+  if (!strcmp(name, "prev") || !strcmp(name, "next")) {
+    if (n->nkids < 1 || n->nkids > 3) {
+      kql_bind_fail(b, n->pos, "%s expects 1 to 3 arguments", name);
+      return NULL;
+    }
+    kql_expr *e = kql_expr_new(KQL_E_PREVNEXT, KV_DYNAMIC, n->pos);
+    e->op = name[0] == 'p' ? -1 : 1;
+    for (int i = 0; i < n->nkids; i++) {
+      kql_expr *a = kql_bind_expr(b, n->kids[i], row, sc);
+      if (!a) {
+        kql_expr_free(e);
+        return NULL;
+      }
+      kql_expr_addarg(e, a);
+    }
+    e->type = e->args[0]->type;
+    return e;
+  }
+  if (!strcmp(name, "pack_all") && n->nkids == 0) {
+    kql_expr *e = kql_expr_new(KQL_E_PACKALL, KV_DYNAMIC, n->pos);
+    e->row_schema = row;
+    return e;
+  }
+  if (!strcmp(name, "column_ifexists") && n->nkids == 2) {
+    kql_expr *nm = kql_bind_expr(b, n->kids[0], row, sc);
+    if (!nm) return NULL;
+    kv_value s = kv_from_dynamic(nm->cval);
+    int c = nm->is_const && s.type == KV_STRING && row ? kql_schema_find(row, s.u.s, s.len) : -1;
+    kv_release(s);
+    kql_expr_free(nm);
+    if (c >= 0) return kql_expr_col(c, row->cols[c].type, n->pos);
+    return kql_bind_expr(b, n->kids[1], row, sc);
+  }
+  const kql_fn_def *fn = kql_fn_lookup(name, n->name_len);
+  if (!fn) {
+    if (kql_agg_lookup(name, n->name_len))
+      kql_bind_fail(b, n->pos, "aggregate function %s() is only allowed in summarize", name);
+    else
+      kql_bind_fail(b, n->pos, "not supported yet: function %s()", name);
+    return NULL;
+  }
+  if (n->nkids < fn->min_args || (fn->max_args >= 0 && n->nkids > fn->max_args)) {
+    kql_bind_fail(b, n->pos, "function %s: expects %d%s arguments, got %d", name, fn->min_args,
+                  fn->max_args == fn->min_args ? "" : " or more", n->nkids);
+    return NULL;
+  }
+  kql_expr *e = kql_expr_new(KQL_E_CALL, KV_DYNAMIC, n->pos);
+  e->fn = fn;
+  kv_type types[64];
+  for (int i = 0; i < n->nkids; i++) {
+    kql_node *k = n->kids[i];
+    kql_expr *a;
+    if (k->kind == KQL_N_TYPEOF) {
+      kv_type t;
+      if (!kql_type_from_word(k->name, &t)) {
+        kql_bind_fail(b, k->pos, "not supported yet: typeof(%s)", k->name);
+        kql_expr_free(e);
+        return NULL;
+      }
+      a = kql_expr_const(t == KV_DYNAMIC ? kv_dyn_null() : kv_null(t), k->pos);
+      a->type = t;
+    } else if (k->kind == KQL_N_ASSIGN) {
+      kql_bind_fail(b, k->pos, "not supported yet: named argument %s", k->name);
+      kql_expr_free(e);
+      return NULL;
+    } else {
+      a = kql_bind_expr(b, k, row, sc);
+    }
+    if (!a) {
+      kql_expr_free(e);
+      return NULL;
+    }
+    kql_expr_addarg(e, a);
+    if (i < 64) types[i] = a->type;
+  }
+  if (n->nkids > 64) {
+    kql_bind_fail(b, n->pos, "function %s: too many arguments", name);
+    kql_expr_free(e);
+    return NULL;
+  }
+  kv_type rt = fn->result_type ? fn->result_type(types, n->nkids) : KV_DYNAMIC;
+  if (rt == KV_TYPE_COUNT) {
+    kql_bind_fail(b, n->pos, "function %s: wrong argument types", name);
+    kql_expr_free(e);
+    return NULL;
+  }
+  e->type = rt;
+  e->arg_const = kv_calloc((size_t)(n->nkids ? n->nkids : 1), sizeof(bool));
+  for (int i = 0; i < n->nkids; i++) e->arg_const[i] = e->args[i]->is_const;
+  if ((fn->flags & KQL_FN_NEEDS_CONST_ARG1) && n->nkids > 1 && !e->args[1]->is_const) {
+    kql_bind_fail(b, n->kids[1]->pos, "function %s: the second argument must be a constant", name);
+    kql_expr_free(e);
+    return NULL;
+  }
+  return kql_fold(b, e);
+}
+
+bool kql_node_const_long(kql_binder *b, kql_node *n, kql_scope *sc, int64_t *out) {
+  kql_expr *e = kql_bind_expr(b, n, NULL, sc);
+  if (!e) return false;
+  bool ok = e->is_const && kv_num_long(e->cval, out) && kv_scalar_type(e->cval) != KV_DATETIME;
+  double d;
+  if (!ok && e->is_const && kv_num_real(e->cval, &d)) {
+    *out = (int64_t)d;
+    ok = true;
+  }
+  kql_expr_free(e);
+  if (!ok) kql_bind_fail(b, n->pos, "expected a constant number");
+  return ok;
+}
+
+/* ---- default column names ---- */
+static const char *kql_expr_name(kql_binder *b, kql_node *n) {
+  switch (n->kind) {
+    case KQL_N_NAME:
+      return n->name;
+    case KQL_N_MEMBER: {
+      const char *p = kql_expr_name(b, n->kids[0]);
+      if (!p) return NULL;
+      kv_buf buf;
+      kv_buf_init(&buf);
+      kv_buf_printf(&buf, "%s_%s", p, n->name);
+      const char *r = kql_arena_strdup(b->a, buf.data, buf.len);
+      kv_buf_free(&buf);
+      return r;
+    }
+    case KQL_N_INDEX: {
+      const char *p = kql_expr_name(b, n->kids[0]);
+      kql_node *ix = n->kids[1];
+      if (!p) return NULL;
+      kv_buf buf;
+      kv_buf_init(&buf);
+      if (ix->kind == KQL_N_LIT && ix->lit.type == KV_STRING)
+        kv_buf_printf(&buf, "%s_%.*s", p, (int)ix->lit.len, ix->lit.u.s);
+      else if (ix->kind == KQL_N_LIT && ix->lit.type == KV_LONG)
+        kv_buf_printf(&buf, "%s_%lld", p, (long long)ix->lit.u.i);
+      else {
+        kv_buf_free(&buf);
+        return NULL;
+      }
+      const char *r = kql_arena_strdup(b->a, buf.data, buf.len);
+      kv_buf_free(&buf);
+      return r;
+    }
+    case KQL_N_PAREN:
+      return kql_expr_name(b, n->kids[0]);
+    default:
+      return NULL;
+  }
+}
+
+/* by-key naming: bin(x, 1h) -> x, tostring(x) -> x; else Column1.. */
+static const char *kql_key_name(kql_binder *b, kql_node *n) {
+  const char *r = kql_expr_name(b, n);
+  if (r) return r;
+  if (n->kind == KQL_N_CALL && n->nkids >= 1 && n->flags == 0) return kql_key_name(b, n->kids[0]);
+  return NULL;
+}
+
+static const char *kql_column_n(kql_binder *b) {
+  char buf[32];
+  snprintf(buf, sizeof buf, "Column%d", ++b->colnum);
+  return kql_arena_strdup(b->a, buf, strlen(buf));
+}
+
+/* ---- core operators ---- */
+
+/* extend: one map op per item so later items see earlier ones. */
+static int kql_bind_extend(kql_binder *b, kql_node *op, kql_scope *sc, kql_pipe *p, bool window_ok) {
+  for (int i = 0; i < op->nkids; i++) {
+    kql_node *it = op->kids[i];
+    const char *name;
+    kql_node *en = it;
+    if (it->kind == KQL_N_ASSIGN) {
+      if (it->flags == 1) return kql_bind_fail(b, it->pos, "not supported yet: tuple assignment");
+      name = it->name;
+      en = it->kids[0];
+    } else {
+      name = kql_expr_name(b, it);
+      if (!name) name = kql_column_n(b);
+    }
+    kql_expr *e = kql_bind_expr(b, en, &p->schema, sc);
+    if (!e) return -1;
+    bool window = false;
+    /* does it use row_number/prev/next? */
+    kql_expr *stack[256];
+    int sp = 0;
+    stack[sp++] = e;
+    while (sp) {
+      kql_expr *x = stack[--sp];
+      if (x->kind == KQL_E_PREVNEXT || x->kind == KQL_E_ROWNUM) window = true;
+      for (int k = 0; k < x->nargs && sp < 256; k++) stack[sp++] = x->args[k];
+    }
+    if (window && !window_ok) {
+      kql_expr_free(e);
+      return kql_bind_fail(b, it->pos, "not supported yet: row_number/prev/next here");
+    }
+    int in = p->schema.count;
+    int at = kql_schema_find(&p->schema, name, strlen(name));
+    int outn = at >= 0 ? in : in + 1;
+    int *src = kv_malloc(sizeof(int) * (size_t)outn);
+    kql_expr **ex = kv_calloc((size_t)outn, sizeof(kql_expr *));
+    for (int c = 0; c < in; c++) src[c] = c;
+    int tgt = at >= 0 ? at : in;
+    src[tgt] = -1;
+    ex[tgt] = e;
+    if (at >= 0) p->schema.cols[at].type = e->type;
+    else kql_schema_add(b, &p->schema, name, e->type);
+    /* the schema array may be shared with an older op; copy on change */
+    kv_schema ns;
+    kql_schema_copy(b, &ns, &p->schema);
+    p->schema = ns;
+    kql_pipe_append(p, kql_op_map_new(&b->q->ex, outn, src, ex, window));
+  }
+  return 0;
+}
+
+/* project / project-* : builds one map op from a list of (source col | expr, name). */
+static int kql_bind_project(kql_binder *b, kql_node *op, kql_scope *sc, kql_pipe *p) {
+  int n = op->nkids;
+  int *src = kv_malloc(sizeof(int) * (size_t)(n ? n : 1));
+  kql_expr **ex = kv_calloc((size_t)(n ? n : 1), sizeof(kql_expr *));
+  kv_schema out = {0};
+  for (int i = 0; i < n; i++) {
+    kql_node *it = op->kids[i];
+    const char *name;
+    kql_node *en = it;
+    if (it->kind == KQL_N_ASSIGN) {
+      if (it->flags == 1) {
+        kql_bind_fail(b, it->pos, "not supported yet: tuple assignment");
+        goto fail;
+      }
+      name = it->name;
+      en = it->kids[0];
+    } else {
+      name = kql_expr_name(b, it);
+      if (!name) name = kql_column_n(b);
+    }
+    int c = en->kind == KQL_N_NAME ? kql_schema_find(&p->schema, en->name, en->name_len) : -1;
+    if (kql_schema_find(&out, name, strlen(name)) >= 0) {
+      kql_bind_fail(b, it->pos, "duplicate column name '%s' in project", name);
+      goto fail;
+    }
+    if (c >= 0) {
+      src[i] = c;
+      kql_schema_add(b, &out, name, p->schema.cols[c].type);
+    } else {
+      kql_expr *e = kql_bind_expr(b, en, &p->schema, sc);
+      if (!e) goto fail;
+      src[i] = -1;
+      ex[i] = e;
+      kql_schema_add(b, &out, name, e->type);
+    }
+  }
+  p->schema = out;
+  kql_pipe_append(p, kql_op_map_new(&b->q->ex, n, src, ex, false));
+  return 0;
+fail:
+  for (int i = 0; i < n; i++) kql_expr_free(ex[i]);
+  free(ex);
+  free(src);
+  return -1;
+}
+
+static bool kql_wild_match(const char *pat, const char *s) {
+  if (!*pat) return !*s;
+  if (*pat == '*') {
+    for (;; s++) {
+      if (kql_wild_match(pat + 1, s)) return true;
+      if (!*s) return false;
+    }
+  }
+  return *pat == *s && kql_wild_match(pat + 1, s + 1);
+}
+
+/* project-away / project-keep / project-reorder / project-rename */
+static int kql_bind_project_variant(kql_binder *b, kql_node *op, kql_pipe *p) {
+  int in = p->schema.count;
+  bool *sel = kv_calloc((size_t)(in ? in : 1), sizeof(bool));
+  int *order = kv_malloc(sizeof(int) * (size_t)(in ? in : 1));
+  int norder = 0;
+  bool rename = kql_node_is(op, "project-rename");
+  const char **names = kv_calloc((size_t)(in ? in : 1), sizeof(char *));
+  for (int c = 0; c < in; c++) names[c] = p->schema.cols[c].name;
+  for (int i = 0; i < op->nkids; i++) {
+    kql_node *it = op->kids[i];
+    if (rename) {
+      kql_node *old = it->kids[0];
+      int c = kql_schema_find(&p->schema, old->name, old->name_len);
+      if (c < 0) {
+        kql_bind_fail(b, old->pos, "Failed to resolve column named '%s'", old->name);
+        goto fail;
+      }
+      names[c] = it->name;
+      continue;
+    }
+    int matched = 0;
+    for (int c = 0; c < in; c++) {
+      bool m = it->flags == 2 ? kql_wild_match(it->name, p->schema.cols[c].name)
+                              : !strcmp(it->name, p->schema.cols[c].name);
+      if (m) {
+        matched++;
+        if (!sel[c]) order[norder++] = c;
+        sel[c] = true;
+      }
+    }
+    if (!matched && it->flags != 2) {
+      kql_bind_fail(b, it->pos, "Failed to resolve column named '%s'", it->name);
+      goto fail;
+    }
+  }
+  int outn = 0;
+  int *src = kv_malloc(sizeof(int) * (size_t)(in ? in : 1));
+  kv_schema out = {0};
+  if (rename) {
+    for (int c = 0; c < in; c++) src[outn++] = c;
+  } else if (kql_node_is(op, "project-away")) {
+    for (int c = 0; c < in; c++)
+      if (!sel[c]) src[outn++] = c;
+  } else if (kql_node_is(op, "project-keep")) {
+    for (int c = 0; c < in; c++)
+      if (sel[c]) src[outn++] = c;
+  } else { /* reorder */
+    for (int k = 0; k < norder; k++) src[outn++] = order[k];
+    for (int c = 0; c < in; c++)
+      if (!sel[c]) src[outn++] = c;
+  }
+  for (int k = 0; k < outn; k++) {
+    const char *nm = names[src[k]];
+    if (kql_schema_find(&out, nm, strlen(nm)) >= 0) {
+      free(src);
+      kql_bind_fail(b, op->pos, "duplicate column name '%s'", nm);
+      goto fail;
+    }
+    kql_schema_add(b, &out, nm, p->schema.cols[src[k]].type);
+  }
+  p->schema = out;
+  kql_pipe_append(p, kql_op_map_new(&b->q->ex, outn, src, kv_calloc((size_t)(outn ? outn : 1),
+                                                                     sizeof(kql_expr *)), false));
+  free(sel);
+  free(order);
+  free(names);
+  return 0;
+fail:
+  free(sel);
+  free(order);
+  free(names);
+  return -1;
+}
+
+static const char *kql_agg_prefix(const char *fn) {
+  static const struct {
+    const char *fn, *pre;
+  } t[] = {{"make_list", "list"}, {"make_list_if", "list"}, {"make_list_with_nulls", "list"},
+           {"make_set", "set"}, {"make_set_if", "set"}, {"make_bag", "bag"},
+           {"make_bag_if", "bag"}, {"take_any", ""}, {"any", ""}, {"take_anyif", ""},
+           {"anyif", ""}, {"buildschema", "schema"}, {"percentiles_array", "percentiles"},
+           {"dcount", "dcount"}, {"makelist", "list"}, {"makeset", "set"}, {NULL, NULL}};
+  for (int i = 0; t[i].fn; i++)
+    if (!strcmp(fn, t[i].fn)) return t[i].pre;
+  return fn;
+}
+
+static void kql_name_number(kv_buf *buf, kql_node *n) {
+  if (n->kind == KQL_N_LIT && n->lit.type == KV_LONG) {
+    kv_buf_printf(buf, "%lld", (long long)n->lit.u.i);
+  } else if (n->kind == KQL_N_LIT && n->lit.type == KV_REAL) {
+    kv_buf t;
+    kv_buf_init(&t);
+    kv_format_real(&t, n->lit.u.r);
+    for (size_t i = 0; i < t.len; i++) kv_buf_putc(buf, t.data[i] == '.' ? '_' : t.data[i]);
+    kv_buf_free(&t);
+  } else {
+    kv_buf_puts(buf, "x");
+  }
+}
+
+/* summarize [aggs] [by keys] */
+static int kql_bind_summarize(kql_binder *b, kql_node *op, kql_scope *sc, kql_pipe *p,
+                              bool distinct) {
+  kql_node *aggs = distinct ? NULL : op->kids[0];
+  kql_node *by = distinct ? op : op->kids[1];
+  kv_schema out = {0};
+  int nkeys = by->nkids;
+  kql_expr **keys = kv_calloc((size_t)(nkeys ? nkeys : 1), sizeof(kql_expr *));
+  int naggs = aggs ? aggs->nkids : 0;
+  kql_aggspec *specs = kv_calloc((size_t)(naggs ? naggs : 1), sizeof(kql_aggspec));
+  int time_key = -1;
+  int64_t bin_size = 0;
+  int ncols = 0;
+  int built_aggs = 0;
+  for (int i = 0; i < nkeys; i++) {
+    kql_node *it = by->kids[i];
+    const char *name;
+    kql_node *en = it;
+    if (it->kind == KQL_N_STAR) {
+      kql_bind_fail(b, it->pos, "not supported yet: distinct *");
+      goto fail;
+    }
+    if (it->kind == KQL_N_ASSIGN) {
+      name = it->name;
+      en = it->kids[0];
+    } else {
+      name = kql_key_name(b, it);
+      if (!name) name = kql_column_n(b);
+    }
+    keys[i] = kql_bind_expr(b, en, &p->schema, sc);
+    if (!keys[i]) goto fail;
+    if (kql_schema_find(&out, name, strlen(name)) >= 0) name = kql_unique_name(b, &out, name);
+    kql_schema_add(b, &out, name, keys[i]->type);
+    if (en->kind == KQL_N_CALL && (kql_node_is(en, "bin") || kql_node_is(en, "floor")) &&
+        keys[i]->kind == KQL_E_CALL && keys[i]->nargs == 2 && keys[i]->type == KV_DATETIME &&
+        keys[i]->args[1]->is_const && time_key < 0) {
+      int64_t sz;
+      if (kv_num_long(keys[i]->args[1]->cval, &sz) && sz > 0) {
+        time_key = i;
+        bin_size = sz;
+      }
+    }
+  }
+  ncols = nkeys;
+  for (int a = 0; a < naggs; a++) {
+    kql_node *it = aggs->kids[a];
+    const char *alias = NULL;
+    kql_node *cn = it;
+    if (it->kind == KQL_N_ASSIGN) {
+      if (it->flags == 1) {
+        kql_bind_fail(b, it->pos, "not supported yet: tuple assignment in summarize");
+        goto fail;
+      }
+      alias = it->name;
+      cn = it->kids[0];
+    }
+    if (cn->kind != KQL_N_CALL || cn->flags) {
+      kql_bind_fail(b, cn->pos, "not supported yet: an expression over aggregates in summarize");
+      goto fail;
+    }
+    const kql_agg_def *def = kql_agg_lookup(cn->name, cn->name_len);
+    if (!def) {
+      if (kql_fn_lookup(cn->name, cn->name_len))
+        kql_bind_fail(b, cn->pos, "not supported yet: an expression over aggregates in summarize");
+      else
+        kql_bind_fail(b, cn->pos, "not supported yet: aggregate %s()", cn->name);
+      goto fail;
+    }
+    kql_aggspec *sp = &specs[a];
+    built_aggs = a + 1;
+    sp->def = def;
+    /* arguments, with '*' expanded for arg_max/arg_min */
+    bool is_arg = !strcmp(cn->name, "arg_max") || !strcmp(cn->name, "arg_min");
+    int cap = cn->nkids + p->schema.count + 1;
+    sp->args = kv_calloc((size_t)cap, sizeof(kql_expr *));
+    const char **argnames = kql_arena_alloc(b->a, sizeof(char *) * (size_t)cap);
+    for (int k = 0; k < cn->nkids; k++) {
+      kql_node *an = cn->kids[k];
+      if (an->kind == KQL_N_STAR) {
+        if (!is_arg || k == 0) {
+          kql_bind_fail(b, an->pos, "not supported yet: '*' in %s()", cn->name);
+          goto fail;
+        }
+        for (int c = 0; c < p->schema.count; c++) {
+          const char *cname = p->schema.cols[c].name;
+          bool skip = false;
+          for (int j = 0; j < sp->nargs; j++)
+            if (argnames[j] && !strcmp(argnames[j], cname)) skip = true;
+          for (int j = 0; j < nkeys; j++)
+            if (by->kids[j]->kind == KQL_N_NAME && !strcmp(by->kids[j]->name, cname)) skip = true;
+          if (skip) continue;
+          argnames[sp->nargs] = cname;
+          sp->args[sp->nargs++] = kql_expr_col(c, p->schema.cols[c].type, an->pos);
+        }
+        continue;
+      }
+      kql_expr *e = kql_bind_expr(b, an, &p->schema, sc);
+      if (!e) goto fail;
+      argnames[sp->nargs] = kql_expr_name(b, an);
+      sp->args[sp->nargs++] = e;
+    }
+    if (sp->nargs < def->min_args || (def->max_args >= 0 && sp->nargs > def->max_args && !is_arg)) {
+      kql_bind_fail(b, cn->pos, "aggregate %s: wrong number of arguments", cn->name);
+      goto fail;
+    }
+    sp->arg_types = kv_calloc((size_t)(sp->nargs ? sp->nargs : 1), sizeof(kv_type));
+    sp->const_args = kv_calloc((size_t)(sp->nargs ? sp->nargs : 1), sizeof(kv_value));
+    sp->has_const = kv_calloc((size_t)(sp->nargs ? sp->nargs : 1), sizeof(bool));
+    for (int k = 0; k < sp->nargs; k++) {
+      sp->arg_types[k] = sp->args[k]->type;
+      sp->const_args[k] = sp->args[k]->is_const ? kv_retain(sp->args[k]->cval) : kv_null(KV_DYNAMIC);
+      sp->has_const[k] = sp->args[k]->is_const;
+    }
+    kv_type rt = def->result_type ? def->result_type(sp->arg_types, sp->nargs) : KV_DYNAMIC;
+    if (rt == KV_TYPE_COUNT) {
+      kql_bind_fail(b, cn->pos, "aggregate %s: wrong argument types", cn->name);
+      goto fail;
+    }
+    const char *pre = kql_agg_prefix(cn->name);
+    const char *a0 = sp->nargs && argnames[0] ? argnames[0] : "";
+    if (is_arg) {
+      sp->expand_mode = 1;
+      sp->out_cols = sp->nargs;
+      sp->out_types = kv_calloc((size_t)sp->nargs, sizeof(kv_type));
+      for (int k = 0; k < sp->nargs; k++) {
+        sp->out_types[k] = sp->arg_types[k];
+        const char *nm;
+        if (k == 0 && alias) nm = alias;
+        else if (argnames[k]) nm = argnames[k];
+        else {
+          kv_buf buf;
+          kv_buf_init(&buf);
+          kv_buf_printf(&buf, "%s_%s", k == 0 ? (cn->name[4] == 'a' ? "max" : "min") : "Column", a0);
+          nm = kql_arena_strdup(b->a, buf.data, buf.len);
+          kv_buf_free(&buf);
+        }
+        kql_schema_add(b, &out, kql_unique_name(b, &out, nm), sp->out_types[k]);
+      }
+      ncols += sp->nargs;
+      continue;
+    }
+    if (!strcmp(cn->name, "percentiles") || !strcmp(cn->name, "percentilesw")) {
+      int first = !strcmp(cn->name, "percentilesw") ? 2 : 1;
+      sp->expand_mode = 1;
+      sp->out_cols = sp->nargs - first;
+      if (sp->out_cols < 1) {
+        kql_bind_fail(b, cn->pos, "%s: missing percentiles", cn->name);
+        goto fail;
+      }
+      if (alias && sp->out_cols > 1) {
+        kql_bind_fail(b, cn->pos, "not supported yet: one name for several percentiles");
+        goto fail;
+      }
+      sp->out_types = kv_calloc((size_t)sp->out_cols, sizeof(kv_type));
+      for (int k = 0; k < sp->out_cols; k++) {
+        sp->out_types[k] = rt == KV_DYNAMIC ? sp->arg_types[0] : rt;
+        kv_buf buf;
+        kv_buf_init(&buf);
+        kv_buf_printf(&buf, "percentile_%s_", a0);
+        kql_name_number(&buf, cn->kids[first + k]);
+        const char *nm = alias ? alias : kql_arena_strdup(b->a, buf.data, buf.len);
+        kv_buf_free(&buf);
+        kql_schema_add(b, &out, kql_unique_name(b, &out, nm), sp->out_types[k]);
+      }
+      ncols += sp->out_cols;
+      continue;
+    }
+    sp->out_cols = 1;
+    sp->out_types = kv_calloc(1, sizeof(kv_type));
+    sp->out_types[0] = rt;
+    const char *nm = alias;
+    if (!nm) {
+      kv_buf buf;
+      kv_buf_init(&buf);
+      if (!strcmp(cn->name, "percentile") && sp->nargs >= 2) {
+        kv_buf_printf(&buf, "percentile_%s_", a0);
+        kql_name_number(&buf, cn->kids[1]);
+      } else if (!strcmp(cn->name, "count") || !strcmp(cn->name, "countif")) {
+        kv_buf_printf(&buf, "%s_", cn->name);
+      } else if (!*pre) {
+        kv_buf_puts(&buf, a0[0] ? a0 : "any_");
+      } else {
+        kv_buf_printf(&buf, "%s_%s", pre, a0);
+      }
+      nm = kql_arena_strdup(b->a, buf.data, buf.len);
+      kv_buf_free(&buf);
+    }
+    kql_schema_add(b, &out, kql_unique_name(b, &out, nm), rt);
+    ncols++;
+  }
+  p->schema = out;
+  kql_pipe_append(p, kql_op_summarize_new(&b->q->ex, keys, nkeys, specs, naggs, ncols, time_key,
+                                          bin_size, p->kind == KQL_SRC_INPUT));
+  return 0;
+fail:
+  for (int i = 0; i < nkeys; i++) kql_expr_free(keys[i]);
+  free(keys);
+  for (int a = 0; a < built_aggs; a++) {
+    kql_aggspec *sp = &specs[a];
+    for (int k = 0; k < sp->nargs; k++) {
+      kql_expr_free(sp->args[k]);
+      if (sp->const_args) kv_release(sp->const_args[k]);
+    }
+    free(sp->args);
+    free(sp->arg_types);
+    free(sp->const_args);
+    free(sp->has_const);
+    free(sp->out_types);
+  }
+  free(specs);
+  return -1;
+}
+
+static int kql_bind_sort(kql_binder *b, kql_node *op, kql_scope *sc, kql_pipe *p, int first,
+                         int64_t limit) {
+  int nk = op->nkids - first;
+  kql_sortkey *keys = kv_calloc((size_t)(nk ? nk : 1), sizeof(kql_sortkey));
+  for (int i = 0; i < nk; i++) {
+    kql_node *k = op->kids[first + i];
+    keys[i].e = kql_bind_expr(b, k->kids[0], &p->schema, sc);
+    if (!keys[i].e) {
+      for (int j = 0; j < i; j++) kql_expr_free(keys[j].e);
+      free(keys);
+      return -1;
+    }
+    keys[i].desc = !(k->flags & KQL_SK_ASC);
+    keys[i].nulls_first = (k->flags & KQL_SK_NULLS_FIRST) ? true
+                        : (k->flags & KQL_SK_NULLS_LAST) ? false : !keys[i].desc;
+  }
+  kql_pipe_append(p, kql_op_sort_new(&b->q->ex, p->schema.count, keys, nk, limit));
+  return 0;
+}
+
+static int kql_bind_operator(kql_binder *b, kql_node *op, kql_scope *sc, kql_pipe *p) {
+  kql_exec *ex = &b->q->ex;
+  if (op->kind == KQL_N_GENERIC) return kql_bind_fail(b, op->pos, "not supported yet: %s", op->name);
+  if (op->kind == KQL_N_UNION) return kql_bind_op_more(b, op, sc, p);
+  if (op->params && !kql_node_is(op, "join") && !kql_node_is(op, "lookup") &&
+      !kql_node_is(op, "mv-expand") && !kql_node_is(op, "parse") && !kql_node_is(op, "parse-where") &&
+      !kql_node_is(op, "evaluate")) {
+    /* hints (hint.strategy=...) do not change results; other parameters do */
+    for (int i = 0; i < op->params->nkids; i++)
+      if (strncmp(op->params->kids[i]->name, "hint.", 5) != 0)
+        return kql_bind_fail(b, op->params->kids[i]->pos, "not supported yet: %s parameter %s",
+                             op->name, op->params->kids[i]->name);
+  }
+  if (kql_node_is(op, "where")) {
+    kql_expr *e = kql_bind_expr(b, op->kids[0], &p->schema, sc);
+    if (!e) return -1;
+    if (e->type != KV_BOOL && e->type != KV_DYNAMIC) {
+      kql_expr_free(e);
+      return kql_bind_fail(b, op->kids[0]->pos, "where: the predicate must be bool, not %s",
+                           kv_type_name(e->type));
+    }
+    kql_pipe_append(p, kql_op_where_new(ex, e, p->schema.count));
+    return 0;
+  }
+  if (kql_node_is(op, "extend")) return kql_bind_extend(b, op, sc, p, false);
+  if (kql_node_is(op, "serialize")) return kql_bind_extend(b, op, sc, p, true);
+  if (kql_node_is(op, "project")) return kql_bind_project(b, op, sc, p);
+  if (kql_node_is(op, "project-away") || kql_node_is(op, "project-keep") ||
+      kql_node_is(op, "project-reorder") || kql_node_is(op, "project-rename"))
+    return kql_bind_project_variant(b, op, p);
+  if (kql_node_is(op, "summarize")) return kql_bind_summarize(b, op, sc, p, false);
+  if (kql_node_is(op, "distinct")) return kql_bind_summarize(b, op, sc, p, true);
+  if (kql_node_is(op, "count")) {
+    if (op->str[0]) return kql_bind_fail(b, op->pos, "not supported yet: count as");
+    kql_pipe_append(p, kql_op_count_new(ex));
+    kv_schema out = {0};
+    kql_schema_add(b, &out, "Count", KV_LONG);
+    p->schema = out;
+    return 0;
+  }
+  if (kql_node_is(op, "take")) {
+    int64_t n;
+    if (!kql_node_const_long(b, op->kids[0], sc, &n)) return -1;
+    kql_pipe_append(p, kql_op_take_new(ex, n, p->schema.count));
+    return 0;
+  }
+  if (kql_node_is(op, "top")) {
+    int64_t n;
+    if (!kql_node_const_long(b, op->kids[0], sc, &n)) return -1;
+    return kql_bind_sort(b, op, sc, p, 1, n);
+  }
+  if (kql_node_is(op, "sort")) return kql_bind_sort(b, op, sc, p, 0, -1);
+  if (kql_node_is(op, "render")) return 0; /* presentation only: rows unchanged */
+  if (kql_node_is(op, "as")) {
+    kql_ent *e = kql_scope_add(b, sc, op->kids[0]->name, KQL_ENT_TABULAR);
+    (void)e;
+    return kql_bind_fail(b, op->pos, "not supported yet: as");
+  }
+  return kql_bind_op_more(b, op, sc, p);
+}
+
+/* datatable(a:int, ...)[values] */
+static int kql_bind_datatable(kql_binder *b, kql_node *n, kql_scope *sc, kql_pipe *p) {
+  kql_node *sch = n->kids[0];
+  kv_schema s = {0};
+  for (int i = 0; i < sch->nkids; i++) {
+    kv_type t;
+    if (!kql_type_from_word(sch->kids[i]->str, &t))
+      return kql_bind_fail(b, sch->kids[i]->pos, "unknown type '%s'", sch->kids[i]->str);
+    if (kql_schema_find(&s, sch->kids[i]->name, sch->kids[i]->name_len) >= 0)
+      return kql_bind_fail(b, sch->kids[i]->pos, "duplicate column '%s'", sch->kids[i]->name);
+    kql_schema_add(b, &s, sch->kids[i]->name, t);
+  }
+  int nvals = n->nkids - 1;
+  if (s.count == 0 || nvals % s.count != 0)
+    return kql_bind_fail(b, n->pos, "datatable: %d values do not fill rows of %d columns", nvals,
+                         s.count);
+  kql_table *t = kql_table_new(&s);
+  kql_query_own_table(b->q, t);
+  kv_value *row = kv_calloc((size_t)s.count, sizeof(kv_value));
+  for (int i = 0; i < nvals; i++) {
+    kql_node *vn = n->kids[1 + i];
+    int c = i % s.count;
+    kql_expr *e = kql_bind_expr(b, vn, NULL, sc);
+    if (!e) {
+      free(row);
+      return -1;
+    }
+    if (!e->is_const) {
+      kql_expr_free(e);
+      free(row);
+      return kql_bind_fail(b, vn->pos, "datatable values must be constants");
+    }
+    kv_type ct = s.cols[c].type;
+    kv_value v = e->cval;
+    kv_value cv;
+    if (ct == KV_DYNAMIC) cv = v.type == KV_DYNAMIC ? kv_retain(v) : kv_to_dynamic(v);
+    else if (kv_is_null(v)) cv = kv_null(ct);
+    else if (v.type == ct) cv = kv_retain(v);
+    else {
+      kv_type vt = kv_scalar_type(v);
+      bool ok = (kv_type_is_numeric(vt) && kv_type_is_numeric(ct)) || vt == KV_DYNAMIC ||
+                (vt == KV_STRING && ct == KV_STRING);
+      if (!ok) {
+        kql_expr_free(e);
+        free(row);
+        return kql_bind_fail(b, vn->pos, "datatable: a %s value in %s column '%s'",
+                             kv_type_name(vt), kv_type_name(ct), s.cols[c].name);
+      }
+      cv = kv_convert(v, ct);
+    }
+    kql_expr_free(e);
+    kv_release(row[c]);
+    row[c] = cv;
+    if (c == s.count - 1) {
+      kql_table_add_row(t, row);
+      for (int k = 0; k < s.count; k++) {
+        kv_release(row[k]);
+        row[k] = kv_null(KV_BOOL);
+      }
+    }
+  }
+  for (int k = 0; k < s.count; k++) kv_release(row[k]);
+  free(row);
+  p->kind = KQL_SRC_TABLE;
+  p->table = t;
+  p->schema = s;
+  return 0;
+}
+
+static int kql_bind_print(kql_binder *b, kql_node *n, kql_scope *sc, kql_pipe *p) {
+  kv_schema s = {0};
+  kv_value *vals = kv_calloc((size_t)(n->nkids ? n->nkids : 1), sizeof(kv_value));
+  int rc = 0;
+  for (int i = 0; i < n->nkids; i++) {
+    kql_node *it = n->kids[i];
+    const char *name;
+    kql_node *en = it;
+    char buf[32];
+    if (it->kind == KQL_N_ASSIGN) {
+      name = it->name;
+      en = it->kids[0];
+    } else {
+      name = kql_expr_name(b, it);
+      if (!name || en->kind != KQL_N_NAME) {
+        snprintf(buf, sizeof buf, "print_%d", i);
+        name = kql_arena_strdup(b->a, buf, strlen(buf));
+      }
+    }
+    kql_expr *e = kql_bind_expr(b, en, NULL, sc);
+    if (!e) {
+      rc = -1;
+      break;
+    }
+    kql_ectx c;
+    memset(&c, 0, sizeof c);
+    c.ex = &b->q->ex;
+    kql_xrow empty;
+    memset(&empty, 0, sizeof empty);
+    c.row = &empty;
+    vals[i] = kql_eval(e, &c);
+    kv_type t = e->type;
+    kql_expr_free(e);
+    if (b->q->ex.failed) {
+      b->q->ex.failed = false;
+      rc = kql_bind_fail(b, en->pos, "%s", "evaluation failed");
+      break;
+    }
+    kql_schema_add(b, &s, kql_unique_name(b, &s, name), t);
+  }
+  if (rc == 0) {
+    kql_table *t = kql_table_new(&s);
+    kql_query_own_table(b->q, t);
+    kql_table_add_row(t, vals);
+    p->kind = KQL_SRC_TABLE;
+    p->table = t;
+    p->schema = s;
+  }
+  for (int i = 0; i < n->nkids; i++) kv_release(vals[i]);
+  free(vals);
+  return rc;
+}
+
+static int kql_bind_range(kql_binder *b, kql_node *n, kql_scope *sc, kql_pipe *p) {
+  kql_expr *e[3];
+  for (int i = 0; i < 3; i++) {
+    e[i] = kql_bind_expr(b, n->kids[i], NULL, sc);
+    if (!e[i] || !e[i]->is_const) {
+      for (int j = 0; j <= i; j++) kql_expr_free(e[j]);
+      if (!b->failed) kql_bind_fail(b, n->kids[i]->pos, "range: expected a constant");
+      return -1;
+    }
+  }
+  kv_type t = e[0]->type;
+  if (t == KV_INT) t = KV_LONG;
+  kv_type t2 = kv_arith_type(KV_OP_ADD, t, e[2]->type);
+  if (t2 == KV_TYPE_COUNT || (t != KV_DATETIME && t != KV_TIMESPAN && !kv_type_is_numeric(t))) {
+    for (int j = 0; j < 3; j++) kql_expr_free(e[j]);
+    return kql_bind_fail(b, n->pos, "range: cannot step a %s by a %s", kv_type_name(t),
+                         kv_type_name(e[2]->type));
+  }
+  if (kv_type_is_numeric(t) && kv_type_is_numeric(e[1]->type)) t = kv_common_type(t, kv_common_type(e[1]->type, e[2]->type));
+  if (t == KV_INT) t = KV_LONG;
+  p->kind = KQL_SRC_RANGE;
+  p->from = kv_convert(e[0]->cval, t);
+  p->to = kv_retain(e[1]->cval);
+  p->step = kv_retain(e[2]->cval);
+  for (int j = 0; j < 3; j++) kql_expr_free(e[j]);
+  kv_schema s = {0};
+  kql_schema_add(b, &s, n->name, t);
+  p->schema = s;
+  return 0;
+}
+
+int kql_bind_tabular(kql_binder *b, kql_node *n, kql_scope *sc, kql_pipe *p) {
+  if (b->failed) return -1;
+  if (++b->depth > 200) return kql_bind_fail(b, n->pos, "query is nested too deeply");
+  int rc = 0;
+  p->from = p->to = p->step = kv_null(KV_LONG);
+  switch (n->kind) {
+    case KQL_N_PIPE:
+      rc = kql_bind_tabular(b, n->kids[0], sc, p);
+      if (rc == 0) rc = kql_bind_operator(b, n->kids[1], sc, p);
+      break;
+    case KQL_N_PAREN:
+      rc = kql_bind_tabular(b, n->kids[0], sc, p);
+      break;
+    case KQL_N_DATATABLE:
+      rc = kql_bind_datatable(b, n, sc, p);
+      break;
+    case KQL_N_PRINT:
+      rc = kql_bind_print(b, n, sc, p);
+      break;
+    case KQL_N_RANGE:
+      rc = kql_bind_range(b, n, sc, p);
+      break;
+    case KQL_N_UNION:
+      rc = kql_bind_op_more(b, n, sc, p);
+      break;
+    case KQL_N_NAME: {
+      kql_ent *e = kql_scope_find(sc, n->name, n->name_len);
+      if (e && e->kind == KQL_ENT_TABULAR) {
+        if (e->table) {
+          p->kind = KQL_SRC_TABLE;
+          p->table = e->table;
+          kql_schema_copy(b, &p->schema, &e->table->schema);
+        } else {
+          rc = kql_bind_tabular(b, e->node, e->scope, p);
+        }
+        break;
+      }
+      if (e) {
+        rc = kql_bind_fail(b, n->pos, "'%s' is not a table", n->name);
+        break;
+      }
+      if (!b->q->input) {
+        rc = kql_bind_fail(b, n->pos, "unknown table '%s' (no input stream: use datatable, print or range)", n->name);
+        break;
+      }
+      if (b->input_used) {
+        if (b->input_name && !strcmp(b->input_name, n->name))
+          rc = kql_bind_fail(b, n->pos, "not supported yet: reading the input stream '%s' twice", n->name);
+        else
+          rc = kql_bind_fail(b, n->pos, "unknown table '%s' (the input stream is '%s')", n->name,
+                             b->input_name ? b->input_name : "?");
+        break;
+      }
+      b->input_used = true;
+      b->input_name = n->name;
+      p->kind = KQL_SRC_INPUT;
+      kql_schema_copy(b, &p->schema, b->q->input);
+      break;
+    }
+    case KQL_N_CALL: {
+      if ((kql_node_is(n, "materialize") || kql_node_is(n, "view")) && n->nkids == 1) {
+        rc = kql_bind_tabular(b, n->kids[0], sc, p);
+        break;
+      }
+      kql_ent *e = kql_scope_find(sc, n->name, n->name_len);
+      if (e && e->kind == KQL_ENT_FUNC) {
+        kql_node *params = e->node->kids[0];
+        kql_node *body = e->node->kids[1];
+        kql_scope *fs = kql_arena_alloc(b->a, sizeof *fs);
+        fs->parent = e->scope;
+        for (int i = 0; i < params->nkids; i++) {
+          kql_node *pa = params->kids[i];
+          kql_ent *pe;
+          if (i < n->nkids) {
+            bool tab = !strcmp(pa->str, "*") || kql_is_tabular_node(b, n->kids[i], sc);
+            pe = kql_scope_add(b, fs, pa->name, tab ? KQL_ENT_TABULAR : KQL_ENT_PARAM);
+            pe->node = n->kids[i];
+            pe->scope = sc;
+            if (!tab) {
+              kql_expr *x = kql_bind_expr(b, n->kids[i], NULL, sc);
+              if (x && x->is_const) {
+                pe->kind = KQL_ENT_SCALAR;
+                pe->cval = x->cval;
+                x->cval = kv_null(KV_BOOL);
+                pe->ctype = x->type;
+              }
+              kql_expr_free(x);
+              if (b->failed) {
+                rc = -1;
+                break;
+              }
+            }
+          } else if (pa->nkids) {
+            pe = kql_scope_add(b, fs, pa->name, KQL_ENT_PARAM);
+            pe->node = pa->kids[0];
+            pe->scope = e->scope;
+          } else {
+            rc = kql_bind_fail(b, n->pos, "function %s: missing argument %s", n->name, pa->name);
+            break;
+          }
+        }
+        if (rc) break;
+        for (int i = 0; i + 1 < body->nkids && rc == 0; i++) {
+          kql_node *st = body->kids[i];
+          if (st->kind != KQL_N_LET) {
+            rc = kql_bind_fail(b, st->pos, "not supported yet: this statement in a function body");
+            break;
+          }
+          kql_node *v = st->kids[0];
+          kql_ent *le = kql_scope_add(b, fs, st->name,
+                                      v->kind == KQL_N_FUNC ? KQL_ENT_FUNC
+                                      : kql_is_tabular_node(b, v, fs) ? KQL_ENT_TABULAR : KQL_ENT_PARAM);
+          le->node = v;
+          le->scope = fs;
+        }
+        if (rc == 0 && body->nkids) rc = kql_bind_tabular(b, body->kids[body->nkids - 1], fs, p);
+        break;
+      }
+      rc = kql_bind_fail(b, n->pos, "not supported yet: tabular function %s()", n->name);
+      break;
+    }
+    case KQL_N_GENERIC:
+      rc = kql_bind_fail(b, n->pos, "not supported yet: %s", n->name);
+      break;
+    case KQL_N_OP:
+      rc = kql_bind_fail(b, n->pos, "not supported yet: %s as a source", n->name);
+      break;
+    default:
+      rc = kql_bind_fail(b, n->pos, "not supported yet: this tabular expression");
+      break;
+  }
+  b->depth--;
+  return b->failed ? -1 : rc;
+}
+
+/* let statements then the final tabular expression */
+static int kql_bind_query_inner(kql_binder *bp, kql_query *q, kql_node *root) {
+  if (root->kind == KQL_N_COMMAND)
+    return kql_bind_fail(bp, root->pos, "not supported yet: management commands");
+  kql_scope *sc = kql_arena_alloc(bp->a, sizeof *sc);
+  kql_node *last = NULL;
+  for (int i = 0; i < root->nkids; i++) {
+    kql_node *st = root->kids[i];
+    if (st->kind == KQL_N_SET) continue;
+    if (st->kind == KQL_N_DECLARE) return kql_bind_fail(bp, st->pos, "not supported yet: %s", st->name);
+    if (st->kind == KQL_N_LET) {
+      kql_node *v = st->kids[0];
+      if (v->kind == KQL_N_FUNC) {
+        kql_ent *e = kql_scope_add(bp, sc, st->name, KQL_ENT_FUNC);
+        e->node = v;
+        e->scope = sc;
+        continue;
+      }
+      if (kql_is_tabular_node(bp, v, sc)) {
+        kql_scope *snap = kql_arena_alloc(bp->a, sizeof *snap);
+        snap->parent = NULL;
+        snap->ents = sc->ents; /* the let sees only earlier names */
+        kql_ent *e = kql_scope_add(bp, sc, st->name, KQL_ENT_TABULAR);
+        e->node = v;
+        e->scope = snap;
+        continue;
+      }
+      kql_expr *x = kql_bind_expr(bp, v, NULL, sc);
+      if (!x) return -1;
+      kql_ent *e = kql_scope_add(bp, sc, st->name, KQL_ENT_SCALAR);
+      if (x->is_const) {
+        e->cval = x->cval;
+        x->cval = kv_null(KV_BOOL);
+        e->ctype = x->type;
+      } else {
+        e->kind = KQL_ENT_PARAM;
+        e->node = v;
+        e->scope = sc;
+      }
+      kql_expr_free(x);
+      continue;
+    }
+    last = st;
+  }
+  if (!last) return kql_bind_fail(bp, root->end, "the query has no tabular expression");
+  for (int i = 0; i < root->nkids; i++)
+    if (root->kids[i] != last && root->kids[i]->kind != KQL_N_LET && root->kids[i]->kind != KQL_N_SET)
+      return kql_bind_fail(bp, root->kids[i]->pos, "not supported yet: several result tables");
+  if (!kql_is_tabular_node(bp, last, sc) && last->kind != KQL_N_NAME && last->kind != KQL_N_CALL)
+    return kql_bind_fail(bp, last->pos, "the query's result must be a table");
+  kql_pipe p;
+  memset(&p, 0, sizeof p);
+  if (kql_bind_tabular(bp, last, sc, &p)) {
+    kql_pipe_free(&p);
+    return -1;
+  }
+  /* result schema: owned by the arena */
+  q->schema = p.schema;
+  q->emit = kql_op_emit_new(&q->ex, p.schema.count);
+  kql_pipe_append(&p, q->emit);
+  q->head = p.head;
+  q->src_kind = p.kind;
+  q->src_table = p.table;
+  q->range_from = p.from;
+  q->range_to = p.to;
+  q->range_step = p.step;
+  return 0;
+}
+
+int kql_bind_query(kql_query *q, kql_node *root, kql_error *err) {
+  kql_binder b;
+  memset(&b, 0, sizeof b);
+  b.q = q;
+  b.a = &q->arena;
+  b.src = q->text;
+  b.len = q->text_len;
+  b.err = err;
+  int rc = kql_bind_query_inner(&b, q, root);
+  /* the scalar constants held by scope entries */
+  for (kql_ent *e = b.all; e; e = e->all_next) kv_release(e->cval);
+  return rc;
+}

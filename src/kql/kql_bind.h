@@ -1,0 +1,79 @@
+/* SPDX-License-Identifier: MIT
+ * Binder internals shared by kql_bind.c (statements, expressions, core
+ * operators) and kql_bind_ops.c (join, union, mv-expand, parse, ...):
+ * scopes of let-bound names, the pipe being built, schema helpers. */
+#ifndef E2K_KQL_KQL_BIND_H
+#define E2K_KQL_KQL_BIND_H
+
+#include "kql/kql_int.h"
+#include "kql/kql_parse.h"
+
+typedef enum kql_ent_kind {
+  KQL_ENT_SCALAR = 1, /* constant value */
+  KQL_ENT_PARAM,      /* function argument: AST bound lazily in the caller's scope */
+  KQL_ENT_TABULAR,    /* let T = <tabular>: AST + defining scope, or a cached table */
+  KQL_ENT_FUNC        /* let f = (params) { body } */
+} kql_ent_kind;
+
+typedef struct kql_scope kql_scope;
+typedef struct kql_ent {
+  const char *name;
+  kql_ent_kind kind;
+  kql_node *node;
+  kql_scope *scope; /* scope the node is bound in */
+  kv_value cval;
+  kv_type ctype;
+  kql_table *table;
+  struct kql_ent *next;
+  struct kql_ent *all_next; /* every entity, to release constants */
+} kql_ent;
+
+struct kql_scope {
+  kql_scope *parent;
+  kql_ent *ents;
+};
+
+typedef struct kql_pipe {
+  kql_src_kind kind;
+  kql_table *table; /* KQL_SRC_TABLE: owned by the query */
+  kv_value from, to, step;
+  kql_op *head, *tail;
+  kv_schema schema; /* arena */
+} kql_pipe;
+
+typedef struct kql_binder {
+  kql_query *q;
+  kql_arena *a;
+  const char *src;
+  size_t len;
+  kql_error *err;
+  bool failed;
+  bool input_used;
+  const char *input_name;
+  int depth;
+  int colnum; /* Column1, Column2 ... */
+  kql_ent *all;
+} kql_binder;
+
+/* Records a bind error at byte offset pos (first wins); returns -1. */
+int kql_bind_fail(kql_binder *b, uint32_t pos, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+int kql_bind_tabular(kql_binder *b, kql_node *n, kql_scope *sc, kql_pipe *out);
+kql_expr *kql_bind_expr(kql_binder *b, kql_node *n, const kv_schema *row, kql_scope *sc);
+void kql_pipe_append(kql_pipe *p, kql_op *op);
+void kql_pipe_free(kql_pipe *p);
+kql_table *kql_pipe_materialize(kql_binder *b, kql_pipe *p, uint32_t pos);
+int kql_schema_find(const kv_schema *s, const char *name, size_t len);
+void kql_schema_add(kql_binder *b, kv_schema *s, const char *name, kv_type t);
+const char *kql_unique_name(kql_binder *b, const kv_schema *s, const char *base);
+kql_expr *kql_expr_new(kql_ekind kind, kv_type type, uint32_t pos);
+kql_expr *kql_expr_col(int col, kv_type t, uint32_t pos);
+bool kql_node_const_long(kql_binder *b, kql_node *n, kql_scope *sc, int64_t *out);
+bool kql_type_from_word(const char *w, kv_type *t);
+/* Operators bound in kql_bind_ops.c; return 0 or -1. */
+int kql_bind_op_more(kql_binder *b, kql_node *op, kql_scope *sc, kql_pipe *p);
+
+#endif

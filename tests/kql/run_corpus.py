@@ -1,0 +1,339 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
+# KQL conformance runner: runs every case of the corpus files (tests/data/kql)
+# through a real executable and compares with the real engine's expected
+# output, per the corpus README (multiset unless row_order_significant, reals
+# to 1e-9 relative, canonical datetime/timespan/guid, names and types).
+# Prints pass / fail / not-supported / error counts per file, writes a
+# per-case report, and exits non-zero when a pass-rate floor is not met.
+#
+#   run_corpus.py --exe PATH [--cli] --data DIR --report FILE
+#                 [--floor cases_emulator.jsonl=0.5 ...] [--max-wrong N]
+#
+# --cli: PATH is etw2kusto, run as `etw2kusto query:<file> format:json schema:true`;
+# otherwise PATH is tests/kql/kql_run (`kql_run --schema <file>`).
+import argparse
+import json
+import math
+import os
+import re
+import subprocess
+import sys
+import tempfile
+
+TICKS = 10_000_000
+
+
+def parse_datetime(s):
+    m = re.match(r'^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d+))?)?)?Z?$', s.strip())
+    if not m:
+        return None
+    import datetime as dt
+    y, mo, d = int(m.group(1)), int(m.group(2)), int(m.group(3))
+    hh = int(m.group(4) or 0)
+    mi = int(m.group(5) or 0)
+    ss = int(m.group(6) or 0)
+    frac = (m.group(7) or '')[:7].ljust(7, '0')
+    try:
+        days = (dt.date(y, mo, d) - dt.date(1, 1, 1)).days
+    except ValueError:
+        return None
+    return ((days * 86400 + hh * 3600 + mi * 60 + ss) * TICKS) + int(frac)
+
+
+def parse_timespan(s):
+    m = re.match(r'^(-)?(?:(\d+)\.)?(\d+):(\d{2}):(\d{2})(?:\.(\d+))?$', s.strip())
+    if not m:
+        return None
+    sign = -1 if m.group(1) else 1
+    d = int(m.group(2) or 0)
+    frac = (m.group(6) or '')[:7].ljust(7, '0')
+    t = ((d * 86400 + int(m.group(3)) * 3600 + int(m.group(4)) * 60 + int(m.group(5))) * TICKS) + int(frac)
+    return sign * t
+
+
+class Real:
+    __slots__ = ('v',)
+
+    def __init__(self, v):
+        self.v = v
+
+    def __eq__(self, o):
+        if not isinstance(o, Real):
+            return False
+        a, b = self.v, o.v
+        if math.isnan(a) or math.isnan(b):
+            return math.isnan(a) and math.isnan(b)
+        if math.isinf(a) or math.isinf(b):
+            return a == b
+        return abs(a - b) <= 1e-9 * max(abs(a), abs(b)) or abs(a - b) < 1e-12
+
+    def __hash__(self):
+        return 0
+
+    def __repr__(self):
+        return 'R(%.9g)' % self.v
+
+
+def to_real(v):
+    if isinstance(v, bool):
+        return None
+    if isinstance(v, (int, float)):
+        return Real(float(v))
+    if isinstance(v, str):
+        t = v.strip()
+        if t in ('NaN', 'nan'):
+            return Real(float('nan'))
+        if t in ('Infinity', 'inf', '+Infinity', '∞'):
+            return Real(float('inf'))
+        if t in ('-Infinity', '-inf', '-∞'):
+            return Real(float('-inf'))
+        try:
+            return Real(float(t))
+        except ValueError:
+            return ('badreal', v)
+    return ('badreal', v)
+
+
+def norm_dyn(v):
+    """Canonical dynamic: numbers as Real, dicts as sorted tuples."""
+    if isinstance(v, bool) or v is None:
+        return v
+    if isinstance(v, (int, float)):
+        return Real(float(v))
+    if isinstance(v, str):
+        return v
+    if isinstance(v, list):
+        return ('list', tuple(norm_dyn(x) for x in v))
+    if isinstance(v, dict):
+        return ('dict', tuple(sorted((k, norm_dyn(x)) for k, x in v.items())))
+    return v
+
+
+def norm_dyn_set(v):
+    if isinstance(v, tuple) and v and v[0] == 'list':
+        return ('set', tuple(sorted((repr(x) for x in v[1]))))
+    return v
+
+
+def norm(v, t, loco=False):
+    if v is None:
+        return None
+    if loco and isinstance(v, str) and t not in ('string',):
+        if v == '' and t != 'dynamic':
+            return None
+    if t == 'bool':
+        if isinstance(v, str):
+            return v.strip().lower() in ('true', '1')
+        return bool(v)
+    if t in ('int', 'long', 'int|long'):
+        if isinstance(v, str):
+            try:
+                return Real(float(v))
+            except ValueError:
+                return ('badint', v)
+        if isinstance(v, bool):
+            return Real(float(v))
+        return Real(float(v))
+    if t in ('real', 'decimal'):
+        return to_real(v)
+    if t == 'datetime':
+        if isinstance(v, str):
+            x = parse_datetime(v)
+            return ('dt', x) if x is not None else ('baddt', v)
+        return ('baddt', v)
+    if t == 'timespan':
+        if isinstance(v, str):
+            x = parse_timespan(v)
+            return ('ts', x) if x is not None else ('badts', v)
+        return ('badts', v)
+    if t == 'guid':
+        return str(v).lower()
+    if t == 'string':
+        return v if isinstance(v, str) else json.dumps(v)
+    if t == 'dynamic':
+        if loco and isinstance(v, str):
+            try:
+                v = json.loads(v)
+            except ValueError:
+                pass
+        return norm_dyn(v)
+    return v
+
+
+def row_key(r):
+    return repr(r)
+
+
+def run_case(exe, cli, qfile):
+    if cli:
+        cmd = [exe, 'query:' + qfile, 'format:json', 'schema:true']
+    else:
+        cmd = [exe, '--schema', qfile]
+    try:
+        p = subprocess.run(cmd, capture_output=True, timeout=20)
+    except subprocess.TimeoutExpired:
+        return None, None, 'timeout', -999
+    return p.stdout.decode('utf-8', 'replace'), None, p.stderr.decode('utf-8', 'replace'), p.returncode
+
+
+def parse_output(out):
+    lines = [l for l in out.split('\n') if l.strip()]
+    cols, types, rows = None, None, []
+    for l in lines:
+        if l.startswith('#schema'):
+            spec = l[len('#schema'):].strip()
+            cols, types = [], []
+            if spec:
+                for part in spec.split(','):
+                    n, _, ty = part.rpartition(':')
+                    cols.append(n)
+                    types.append(ty)
+            continue
+        v = json.loads(l)
+        if isinstance(v, dict):
+            v = [v.get(c) for c in cols]
+        rows.append(v)
+    return cols, types, rows
+
+
+def compare(case, cols, types, rows, loco):
+    exp_cols = case.get('expected_columns') or []
+    exp_types = case.get('expected_types') or []
+    notes = case.get('notes') or []
+    if cols != exp_cols:
+        return 'columns %s != expected %s' % (cols, exp_cols)
+    for i, et in enumerate(exp_types):
+        if i >= len(types):
+            break
+        ot = types[i]
+        if et == 'int|long':
+            if ot not in ('int', 'long'):
+                return 'type of %s: %s != %s' % (cols[i], ot, et)
+        elif et != ot and not loco:
+            return 'type of %s: %s != %s' % (cols[i], ot, et)
+    exp_rows = case.get('expected_rows') or []
+    if 'possibly_nondeterministic_or_approximate' in notes:
+        if len(rows) != len(exp_rows):
+            return 'row count %d != %d (approximate case)' % (len(rows), len(exp_rows))
+        return None
+    tlist = exp_types if exp_types else (types or [])
+    setcols = set()
+    q = case.get('query', '')
+    if 'make_set' in q or 'set_union' in q or 'bag_keys' in q:
+        setcols = {i for i, t in enumerate(tlist) if t == 'dynamic'}
+
+    def nrow(r, is_loco):
+        out = []
+        for i, v in enumerate(r):
+            t = tlist[i] if i < len(tlist) else 'dynamic'
+            x = norm(v, t, is_loco)
+            if i in setcols:
+                x = norm_dyn_set(x)
+            out.append(x)
+        return out
+
+    en = [nrow(r, loco) for r in exp_rows]
+    on = [nrow(r, False) for r in rows]
+    if 'rows_incomplete_sample_only' in notes:
+        for r in en:
+            if r not in on:
+                return 'sample row %s missing' % (r,)
+        return None
+    if len(en) != len(on):
+        return 'row count %d != expected %d' % (len(on), len(en))
+    if 'row_order_significant' in notes:
+        for i, (a, b) in enumerate(zip(on, en)):
+            if a != b:
+                return 'row %d: %s != expected %s' % (i, a, b)
+        return None
+    remaining = list(en)
+    for r in on:
+        for j, e in enumerate(remaining):
+            if r == e:
+                del remaining[j]
+                break
+        else:
+            return 'unexpected row %s (expected one of %s)' % (r, remaining[:3])
+    return None
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument('--exe', required=True)
+    ap.add_argument('--cli', action='store_true')
+    ap.add_argument('--data', required=True)
+    ap.add_argument('--report', required=True)
+    ap.add_argument('--files', default='cases_emulator.jsonl,cases_fuzz_dev.jsonl,cases_kustoloco.jsonl')
+    ap.add_argument('--floor', action='append', default=[])
+    ap.add_argument('--max-wrong', type=int, default=-1)
+    ap.add_argument('--filter', default='')
+    args = ap.parse_args()
+    floors = {}
+    for f in args.floor:
+        k, _, v = f.partition('=')
+        floors[k] = float(v)
+    ok = True
+    total_wrong = 0
+    with open(args.report, 'w', encoding='utf-8') as rep, tempfile.TemporaryDirectory() as td:
+        for fname in args.files.split(','):
+            loco = 'kustoloco' in fname
+            counts = {'pass': 0, 'fail': 0, 'not-supported': 0, 'error': 0}
+            n = 0
+            with open(os.path.join(args.data, fname), encoding='utf-8') as f:
+                for line in f:
+                    if not line.strip():
+                        continue
+                    case = json.loads(line)
+                    if args.filter and args.filter not in case['id']:
+                        continue
+                    n += 1
+                    qf = os.path.join(td, 'q.kql')
+                    with open(qf, 'w', encoding='utf-8') as w:
+                        w.write(case['query'])
+                    out, _, err, rc = run_case(args.exe, args.cli, qf)
+                    status, msg = None, ''
+                    if case.get('expect_error'):
+                        if rc != 0:
+                            status = 'pass'
+                        else:
+                            status, msg = 'fail', 'expected an error, the query ran'
+                    elif rc != 0:
+                        if rc == -999:
+                            status, msg = 'error', 'timeout'
+                        elif 'not supported yet' in (err or ''):
+                            status, msg = 'not-supported', err.strip().split('\n')[0]
+                        else:
+                            status, msg = 'error', (err or '').strip().split('\n')[0][:300] or ('exit %d' % rc)
+                    else:
+                        try:
+                            cols, types, rows = parse_output(out)
+                            diff = compare(case, cols, types or [], rows, loco)
+                        except Exception as e:  # malformed output
+                            diff = 'bad output: %s' % e
+                        if diff is None:
+                            status = 'pass'
+                        else:
+                            status, msg = 'fail', diff[:400]
+                    counts[status] += 1
+                    rep.write(json.dumps({'file': fname, 'id': case['id'], 'status': status,
+                                          'message': msg}) + '\n')
+            rate = counts['pass'] / n if n else 0.0
+            wrong = counts['fail']
+            if not loco:
+                total_wrong += wrong
+            print('%-24s %4d cases: pass %4d (%.1f%%)  fail %4d  not-supported %4d  error %4d' %
+                  (fname, n, counts['pass'], rate * 100, counts['fail'], counts['not-supported'],
+                   counts['error']))
+            if fname in floors and rate + 1e-9 < floors[fname]:
+                print('  FLOOR NOT MET: %.3f < %.3f' % (rate, floors[fname]))
+                ok = False
+    print('report: %s' % args.report)
+    if args.max_wrong >= 0 and total_wrong > args.max_wrong:
+        print('TOO MANY WRONG ANSWERS: %d > %d' % (total_wrong, args.max_wrong))
+        ok = False
+    return 0 if ok else 1
+
+
+if __name__ == '__main__':
+    sys.exit(main())
