@@ -201,6 +201,27 @@ static const kql_fn_def kql_fn_table[] = {
     FN(hash_md5, 1, 1, string),
     FN(hash_sha1, 1, 1, string),
     FN(hash_sha256, 1, 1, string),
+    /* IP addresses */
+    FN(parse_ipv4, 1, 1, long),
+    FN(parse_ipv4_mask, 2, 2, long),
+    FN(ipv4_is_private, 1, 1, boolean),
+    FN(ipv4_is_in_range, 2, 2, boolean),
+    FN(ipv4_is_in_any_range, 2, -1, boolean),
+    FN(ipv4_is_match, 2, 3, boolean),
+    FN(ipv4_compare, 2, 3, long),
+    FN(ipv4_netmask_suffix, 1, 1, long),
+    FN(format_ipv4, 1, 2, string),
+    FN(format_ipv4_mask, 1, 2, string),
+    FN(has_ipv4, 2, 2, boolean),
+    FN(has_ipv4_prefix, 2, 2, boolean),
+    FN(has_any_ipv4, 2, -1, boolean),
+    FN(has_any_ipv4_prefix, 2, -1, boolean),
+    FN(parse_ipv6, 1, 1, string),
+    FN(parse_ipv6_mask, 2, 2, string),
+    FN(ipv6_compare, 2, 3, long),
+    FN(ipv6_is_match, 2, 3, boolean),
+    FN(ipv6_is_in_range, 2, 2, boolean),
+    FN(ipv6_is_in_any_range, 2, -1, boolean),
     /* KQLLIB-MORE-ROWS */
 };
 
