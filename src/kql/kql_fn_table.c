@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "kql/fn_lib.h"
+#include "kql/fn_regex.h"
 
 #define F(nm, lo, hi, body, rt, fl) {#nm, lo, hi, kql_fn_##body, kql_rt_##rt, fl}
 #define FN(nm, lo, hi, rt) F(nm, lo, hi, nm, rt, 0)
@@ -223,6 +224,11 @@ static const kql_fn_def kql_fn_table[] = {
     FN(ipv6_is_in_range, 2, 2, boolean),
     FN(ipv6_is_in_any_range, 2, -1, boolean),
     /* KQLLIB-MORE-ROWS */
+    /* regex (fn_regex.c; rows owned by the regex engineer) */
+    F(extract, 3, 4, extract, extract, 0),
+    F(extract_all, 2, 3, extract_all, regex_dynamic, 0),
+    F(replace_regex, 3, 3, replace_regex, regex_string, 0),
+    F(regex_quote, 1, 1, regex_quote, regex_string, 0),
 };
 
 const kql_fn_def *kql_fn_lookup(const char *name, size_t len) {
