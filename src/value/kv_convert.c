@@ -475,6 +475,25 @@ kv_value kv_to_guid(kv_value v) {
   if (kv_string_bytes(v, &s, &n)) {
     kv_trim(&s, &n);
     if (kv_parse_guid(s, n, g)) return kv_guid(g);
+    /* toguid() also takes 32 hex digits with dashes anywhere or none
+     * (emulator:toguid-function-00): rebuild the 8-4-4-4-12 form. */
+    char hex[32];
+    size_t nh = 0;
+    for (size_t i = 0; i < n; i++) {
+      char c = s[i];
+      bool is_hex = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+      if (is_hex && nh < 32) hex[nh++] = c;
+      else if (c != '-' || nh >= 32) return kv_null(KV_GUID);
+    }
+    if (nh == 32) {
+      char canon[36];
+      size_t k = 0;
+      for (size_t i = 0; i < 32; i++) {
+        if (i == 8 || i == 12 || i == 16 || i == 20) canon[k++] = '-';
+        canon[k++] = hex[i];
+      }
+      if (kv_parse_guid(canon, 36, g)) return kv_guid(g);
+    }
   }
   return kv_null(KV_GUID);
 }
