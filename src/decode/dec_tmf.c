@@ -273,7 +273,7 @@ static void tmf_commit_msg(tmf_parser *ps) {
   dec_tmf_db *db = ps->db;
   dec_tmf_arg *args = tmf_block(db, ps->arg_count * sizeof(dec_tmf_arg));
   if (ps->arg_count) memcpy(args, ps->args, ps->arg_count * sizeof(dec_tmf_arg));
-  qsort(args, ps->arg_count, sizeof(dec_tmf_arg), tmf_cmp_arg);
+  if (ps->arg_count > 1) qsort(args, ps->arg_count, sizeof(dec_tmf_arg), tmf_cmp_arg);
   ps->scratch.args = args;
   ps->scratch.arg_count = (uint32_t)ps->arg_count;
   db->msgs = tmf_grow(db->msgs, &db->msg_cap, db->msg_count + 1, sizeof(dec_tmf_msg));
@@ -511,7 +511,7 @@ int dec_tmf_db_load_text(dec_tmf_db *db, const char *text, size_t len, const cha
   }
   if (rc == 0) tmf_commit_msg(&ps);
   free(ps.args);
-  qsort(db->msgs, db->msg_count, sizeof(dec_tmf_msg), tmf_cmp_msg);
+  if (db->msg_count > 1) qsort(db->msgs, db->msg_count, sizeof(dec_tmf_msg), tmf_cmp_msg);
   return rc;
 }
 

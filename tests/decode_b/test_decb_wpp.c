@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "decode/dec_wpp.h"
+#include "decode/decode.h"
 #include "e2k_test.h"
 #include "etl/etl.h"
 
@@ -240,7 +241,59 @@ static void test_specs(void) {
   dec_tmf_db_free(db);
 }
 
+/* Through the public API: without tmf:PATH the raw payload is kept and the
+ * reason given; with it, dec_event_message gives the findneedle text. */
+static void test_context(void) {
+  for (int with_tmf = 0; with_tmf < 2; with_tmf++) {
+    const char *tmf[1] = {FN "/tmf"};
+    dec_options opt = {0};
+    if (with_tmf) {
+      opt.tmf_paths = tmf;
+      opt.tmf_count = 1;
+    }
+    dec_context *ctx = NULL;
+    char err[256] = "";
+    TEST_CHECK_MSG(dec_context_new(&ctx, &opt, err, sizeof err) == 0, "%s", err);
+    const char *specs[1] = {FN "/wppstr-sample.etl"};
+    etl_reader *r = NULL;
+    TEST_CHECK(etl_reader_open(&r, specs, 1, NULL, err, sizeof err) == 0);
+    const etl_event *ev;
+    int wpp = 0, good = 0;
+    while (r && etl_reader_next(r, &ev) == 1) {
+      dec_observe(ctx, ev);
+      if (ev->header_kind != ETL_HT_MESSAGE) continue;
+      wpp++;
+      dec_source src = DEC_SRC_NONE;
+      bool ok = false;
+      kv_value d = dec_event_data(ctx, ev, &src, &ok);
+      kv_buf t;
+      kv_buf_init(&t);
+      if (!with_tmf) {
+        kv_to_text(&t, kv_bag_get(d, "wpp", 3));
+        kv_buf_putc(&t, 0);
+        if (!ok && strncmp(t.data, "no TMF for message GUID 744151fd-b3f4-32e6-38eb-0fd11e3fb62d number 1", 69) == 0 &&
+            kv_bag_has(d, "RawPayload", 10))
+          good++;
+      } else {
+        kv_value m = dec_event_message(ctx, ev);
+        kv_to_text(&t, m);
+        kv_buf_putc(&t, 0);
+        kv_release(m);
+        if (ok && src == DEC_SRC_WPP && (strstr(t.data, "strtrace name=") == t.data || strcmp(t.data, "widetrace user=root role=admin") == 0))
+          good++;
+      }
+      kv_buf_free(&t);
+      kv_release(d);
+    }
+    TEST_EQ_INT(wpp, 4);
+    TEST_EQ_INT(good, 4);
+    if (r) etl_reader_close(r);
+    dec_context_free(ctx);
+  }
+}
+
 int main(void) {
+  TEST_RUN(test_context);
   TEST_RUN(test_specs);
   TEST_RUN(test_synthesized);
   TEST_RUN(test_samples);
