@@ -420,6 +420,9 @@ class Azurite:
         hdr = dict(headers)
         hdr["x-ms-date"] = email.utils.formatdate(usegmt=True)
         hdr["x-ms-version"] = "2021-08-06"
+        if method in ("PUT", "POST"):
+            # urllib would add a form Content-Type that the signature must cover
+            hdr.setdefault("Content-Type", "application/octet-stream")
         clen = str(len(body)) if body else ""
         std = [method, hdr.get("Content-Encoding", ""), "", clen, "", hdr.get("Content-Type", ""), "", "", "", "",
                "", ""]

@@ -205,3 +205,63 @@ def run_driver(driver, tsv, args, env, timeout=180):
     t0 = time.time()
     p = subprocess.run([driver, tsv] + args, env=env, capture_output=True, text=True, timeout=timeout)
     return p.returncode, p.stdout, p.stderr, time.time() - t0
+
+
+# ------------------------------------------------------------ node / Azurite
+
+NODE_MODULES = os.path.join(HERE, "node_modules")
+
+
+def node_available(ck_name, packages):
+    """Returns a reason string when node or a package is missing, else None."""
+    if not shutil.which("node"):
+        return "node is not installed (scripts/setup-node.sh installs it)"
+    for p in packages:
+        if not os.path.isdir(os.path.join(NODE_MODULES, p)):
+            return "npm package %s missing: run scripts/setup-node.sh (npm ci --prefix tests/kusto)" % p
+    return None
+
+
+class Azurite:
+    def __init__(self):
+        self.tmp = tempfile.mkdtemp(prefix="e2k-azurite-")
+        self.blob_port, self.queue_port, self.table_port = free_port(), free_port(), free_port()
+        exe = os.path.join(NODE_MODULES, ".bin", "azurite")
+        self.proc = subprocess.Popen(
+            [exe, "--silent", "--disableTelemetry", "--skipApiVersionCheck", "--loose", "--location", self.tmp,
+             "--blobHost", "127.0.0.1", "--blobPort", str(self.blob_port),
+             "--queueHost", "127.0.0.1", "--queuePort", str(self.queue_port),
+             "--tableHost", "127.0.0.1", "--tablePort", str(self.table_port)],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self.blob = "http://127.0.0.1:%d" % self.blob_port
+        self.queue = "http://127.0.0.1:%d" % self.queue_port
+        deadline = time.time() + 30
+        while time.time() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", self.queue_port), 0.2).close()
+                socket.create_connection(("127.0.0.1", self.blob_port), 0.2).close()
+                return
+            except OSError:
+                if self.proc.poll() is not None:
+                    break
+                time.sleep(0.1)
+        self.stop()
+        raise RuntimeError("Azurite did not start")
+
+    def stop(self):
+        self.proc.terminate()
+        try:
+            self.proc.wait(5)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+
+def wait_rows(srv, db, table, n, timeout=30):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        t = srv.rows(db, table)
+        if len(t["rows"]) >= n:
+            return t
+        time.sleep(0.2)
+    return srv.rows(db, table)
