@@ -41,10 +41,20 @@ static void kql_var_add(kql_var_state *s, kv_value v) {
   s->m2 += d * (x - s->mean);
 }
 
+/* Kusto rounds variances (and covariances) to 10 decimal places, and stdev
+ * is the square root of that rounded value: variance(1..10) ==
+ * 9.1666666667 and stdev(1..10) == sqrt(9.1666666667) == 3.027650354102996
+ * (fuzz agent-aggregation-0009; emulator welch-test-function-00 shows the
+ * same 10-digit values). */
+static double kql_round10(double v) {
+  if (!isfinite(v) || fabs(v) >= 1e5) return v;
+  return round(v * 1e10) / 1e10;
+}
+
 /* Empty input gives 0 (emulator:summarize-operator-04), one value gives 0. */
 static double kql_var_value(const kql_var_state *s, bool population) {
   if (s->n < 2) return 0.0;
-  return s->m2 / (double)(population ? s->n : s->n - 1);
+  return kql_round10(s->m2 / (double)(population ? s->n : s->n - 1));
 }
 
 #define KQL_VAR_AGG(name, pop, root, pred)                                                               \
@@ -98,7 +108,7 @@ static void kql_cov_add(kql_cov_state *s, kv_value a, kv_value b) {
   kv_value kql_agg_##name##_result(void *st) {                                                        \
     kql_cov_state *s = st;                                                                            \
     if (s->n < 2) return kv_real(0.0);                                                                \
-    return kv_real(s->c / (double)(pop ? s->n : s->n - 1));                                           \
+    return kv_real(kql_round10(s->c / (double)(pop ? s->n : s->n - 1)));                              \
   }                                                                                                   \
   KQL_NO_DESTROY(name)
 
