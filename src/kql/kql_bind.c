@@ -7,6 +7,8 @@
  * in-memory tables. Everything unsupported fails with "not supported yet". */
 #include "kql/kql_bind.h"
 
+#include "kql/kql_lex.h"
+
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -190,6 +192,105 @@ static int kql_trim_eq(const char *s, size_t n, const char *w) {
   return strlen(w) == n && memcmp(s, w, n) == 0;
 }
 
+static kql_expr *kql_bind_typedlit(kql_binder *b, kql_node *n);
+
+/* dynamic(...) bodies that are not plain JSON: single-quoted strings and KQL
+ * literals (datetime(...), 1d, guid(...)) inside arrays and bags. */
+static int kql_dyn_build(kql_binder *b, const char *s, size_t len, size_t *pos, int depth,
+                         kv_value *out) {
+  kql_token t;
+  if (depth > 64) return -1;
+  kql_lex_next(s, len, *pos, b->a, &t);
+  if (t.kind == KQL_TK_EOF || t.kind == KQL_TK_ERROR) return -1;
+  *pos = t.pos + t.len;
+  bool neg = false;
+  if (t.kind == KQL_TK_PUNCT && t.text_len == 1 && (t.text[0] == '-' || t.text[0] == '+')) {
+    neg = t.text[0] == '-';
+    kql_lex_next(s, len, *pos, b->a, &t);
+    *pos = t.pos + t.len;
+    if (t.kind != KQL_TK_LONG && t.kind != KQL_TK_REAL && t.kind != KQL_TK_TIMESPAN) return -1;
+  }
+  switch (t.kind) {
+    case KQL_TK_STRING:
+      *out = kv_to_dynamic(kv_string_borrowed(t.str, t.str_len));
+      *out = kv_own(*out);
+      return 0;
+    case KQL_TK_LONG: {
+      kv_value v = kv_long(neg ? -t.i : t.i);
+      *out = kv_to_dynamic(v);
+      return 0;
+    }
+    case KQL_TK_REAL:
+      *out = kv_to_dynamic(kv_real(neg ? -t.r : t.r));
+      return 0;
+    case KQL_TK_TIMESPAN:
+      *out = kv_to_dynamic(kv_timespan(neg ? -t.i : t.i));
+      return 0;
+    case KQL_TK_TYPED: {
+      kql_node tmp;
+      memset(&tmp, 0, sizeof tmp);
+      tmp.name = kql_arena_strdup(b->a, t.text, t.text_len);
+      tmp.str = t.str;
+      tmp.str_len = t.str_len;
+      kql_expr *e = kql_bind_typedlit(b, &tmp);
+      if (!e) return -2;
+      *out = e->cval.type == KV_DYNAMIC ? kv_retain(e->cval) : kv_to_dynamic(e->cval);
+      kql_expr_free(e);
+      return 0;
+    }
+    case KQL_TK_IDENT:
+      if (t.text_len == 4 && !memcmp(t.text, "true", 4)) *out = kv_to_dynamic(kv_bool(true));
+      else if (t.text_len == 5 && !memcmp(t.text, "false", 5)) *out = kv_to_dynamic(kv_bool(false));
+      else if (t.text_len == 4 && !memcmp(t.text, "null", 4)) *out = kv_dyn_null();
+      else return -1;
+      return 0;
+    case KQL_TK_PUNCT: {
+      bool bag = t.text[0] == '{';
+      if (!bag && t.text[0] != '[') return -1;
+      char close = bag ? '}' : ']';
+      kv_value c = bag ? kv_dyn_bag() : kv_dyn_array();
+      kql_lex_next(s, len, *pos, b->a, &t);
+      if (t.kind == KQL_TK_PUNCT && t.text[0] == close) {
+        *pos = t.pos + t.len;
+        *out = c;
+        return 0;
+      }
+      for (;;) {
+        kql_token key;
+        memset(&key, 0, sizeof key);
+        if (bag) {
+          kql_lex_next(s, len, *pos, b->a, &key);
+          if (key.kind != KQL_TK_STRING) break;
+          *pos = key.pos + key.len;
+          kql_lex_next(s, len, *pos, b->a, &t);
+          if (t.kind != KQL_TK_PUNCT || t.text[0] != ':') break;
+          *pos = t.pos + t.len;
+        }
+        kv_value v;
+        int rc = kql_dyn_build(b, s, len, pos, depth + 1, &v);
+        if (rc) {
+          kv_release(c);
+          return rc;
+        }
+        if (bag) kv_bag_set(c, key.str, key.str_len, v);
+        else kv_array_push(c, v);
+        kql_lex_next(s, len, *pos, b->a, &t);
+        *pos = t.pos + t.len;
+        if (t.kind == KQL_TK_PUNCT && t.text[0] == ',') continue;
+        if (t.kind == KQL_TK_PUNCT && t.text[0] == close) {
+          *out = c;
+          return 0;
+        }
+        break;
+      }
+      kv_release(c);
+      return -1;
+    }
+    default:
+      return -1;
+  }
+}
+
 /* datetime(...), timespan(...), dynamic(...) ... */
 static kql_expr *kql_bind_typedlit(kql_binder *b, kql_node *n) {
   kv_type t;
@@ -248,8 +349,21 @@ static kql_expr *kql_bind_typedlit(kql_binder *b, kql_node *n) {
     case KV_DYNAMIC: {
       char jerr[128];
       if (kv_parse_json(s, len, &v, jerr, sizeof jerr) != 0) {
-        kql_bind_fail(b, n->pos, "not supported yet: this dynamic literal (%s)", jerr);
-        return NULL;
+        size_t pos = 0;
+        int rc = kql_dyn_build(b, s, len, &pos, 0, &v);
+        kql_token t;
+        if (rc == 0) {
+          kql_lex_next(s, len, pos, b->a, &t);
+          if (t.kind != KQL_TK_EOF) {
+            kv_release(v);
+            rc = -1;
+          }
+        }
+        if (rc == -2) return NULL;
+        if (rc) {
+          kql_bind_fail(b, n->pos, "invalid dynamic literal (%s)", jerr);
+          return NULL;
+        }
       }
       break;
     }
@@ -1546,7 +1660,7 @@ int kql_bind_tabular(kql_binder *b, kql_node *n, kql_scope *sc, kql_pipe *p) {
       rc = kql_bind_range(b, n, sc, p);
       break;
     case KQL_N_UNION:
-      rc = kql_bind_op_more(b, n, sc, p);
+      rc = kql_bind_union_source(b, n, sc, p);
       break;
     case KQL_N_NAME: {
       kql_ent *e = kql_scope_find(sc, n->name, n->name_len);

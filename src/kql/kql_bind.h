@@ -75,5 +75,6 @@ bool kql_node_const_long(kql_binder *b, kql_node *n, kql_scope *sc, int64_t *out
 bool kql_type_from_word(const char *w, kv_type *t);
 /* Operators bound in kql_bind_ops.c; return 0 or -1. */
 int kql_bind_op_more(kql_binder *b, kql_node *op, kql_scope *sc, kql_pipe *p);
+int kql_bind_union_source(kql_binder *b, kql_node *op, kql_scope *sc, kql_pipe *p);
 
 #endif

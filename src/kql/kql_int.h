@@ -94,6 +94,12 @@ struct kql_expr {
   const kv_schema *row_schema; /* pack_all */
 };
 
+/* Turns a new reference that may be a borrowed string into an owned one. */
+static inline kv_value kql_owned(kv_value v) {
+  if (v.flags & KV_F_BORROWED) return kv_own(v); /* copy; releasing the borrowed one is a no-op */
+  return v;
+}
+
 /* Evaluation context for one row. */
 typedef struct kql_ectx {
   kql_exec *ex;
@@ -183,7 +189,6 @@ typedef struct kql_sortkey {
   bool nulls_first;
 } kql_sortkey;
 kql_op *kql_op_sort_new(kql_exec *ex, int ncols, kql_sortkey *keys, int nkeys, int64_t limit);
-kql_op *kql_op_distinct_new(kql_exec *ex, int ncols, kql_expr **exprs);
 
 /* Summarize: group by `keys`, aggregates; output = keys then aggregate
  * columns (agg i produces ncols_of[i] columns). */
@@ -203,8 +208,9 @@ kql_op *kql_op_summarize_new(kql_exec *ex, kql_expr **keys, int nkeys, kql_aggsp
                              int naggs, int ncols, int time_key, int64_t bin_size,
                              bool streaming);
 
-kql_op *kql_op_mvexpand_new(kql_exec *ex, int ncols, int *cols, kv_type *to_types, int ncolsx,
+kql_op *kql_op_mvexpand_new(kql_exec *ex, int ncols, int *cols, kv_type *to_types, int nx,
                             int64_t limit, int index_col);
+void kql_op_mvexpand_set_expr(kql_op *op, int k, kql_expr *e); /* takes ownership */
 typedef struct kql_parse_item {
   int kind;      /* 0 literal text, 1 column, 2 star */
   const char *text;
@@ -232,9 +238,6 @@ kql_op *kql_op_join_new(kql_exec *ex, int kind, kql_table *right, int *lkeys, in
                         int nkeys, int left_cols, int *right_out, int nright_out,
                         kv_type *out_types, bool is_lookup);
 kql_op *kql_op_table_source_new(kql_exec *ex, kql_table *t); /* emits at finish */
-kql_op *kql_op_bag_unpack_new(kql_exec *ex, int in_cols, int bag_col, const kv_schema *out,
-                              int fixed_cols);
-kql_op *kql_op_getschema_new(kql_exec *ex, const kv_schema *in);
 
 /* ---- the query ---- */
 typedef enum kql_src_kind { KQL_SRC_INPUT = 0, KQL_SRC_TABLE, KQL_SRC_RANGE, KQL_SRC_NONE } kql_src_kind;

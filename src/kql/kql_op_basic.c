@@ -335,7 +335,7 @@ static int kql_sort_push(kql_op *op, const kql_xrow *row) {
   c.ex = op->ex;
   c.row = row;
   it->keys = kv_malloc(sizeof(kv_value) * (size_t)(s->nkeys ? s->nkeys : 1));
-  for (int k = 0; k < s->nkeys; k++) it->keys[k] = kv_own(kql_eval(s->keys[k].e, &c));
+  for (int k = 0; k < s->nkeys; k++) it->keys[k] = kql_owned(kql_eval(s->keys[k].e, &c));
   it->row = kql_row_materialize(row, op->ncols);
   it->seq = s->n;
   s->n++;

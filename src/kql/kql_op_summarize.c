@@ -59,7 +59,7 @@ static kql_group *kql_sum_new_group(kql_op_sum *s, uint64_t h, const kv_value *k
   kql_group *g = kv_calloc(1, sizeof *g);
   g->hash = h;
   g->keys = kv_malloc(sizeof(kv_value) * (size_t)(s->nkeys ? s->nkeys : 1));
-  for (int i = 0; i < s->nkeys; i++) g->keys[i] = kv_own(kv_retain(keys[i]));
+  for (int i = 0; i < s->nkeys; i++) g->keys[i] = kv_own(keys[i]);
   g->state = kv_calloc(1, s->state_size ? s->state_size : 1);
   for (int a = 0; a < s->naggs; a++) {
     kql_aggspec *ag = &s->aggs[a];
