@@ -42,7 +42,8 @@ typedef struct etl_bufhdr {
 
 void etl_bufhdr_decode(const uint8_t *p, etl_bufhdr *h);
 /* False when the header is unusable; *why then says why (with numbers).
- * `remaining` is the number of file bytes from the header to EOF. */
+ * `remaining` is the number of file bytes from the header to EOF. why may be
+ * NULL (fast path for resynchronisation scans). */
 bool etl_bufhdr_check(const etl_bufhdr *h, uint64_t remaining, char *why, size_t why_len);
 
 /* ---- MS-XCA decompression (etl_xpress.c) ---- */

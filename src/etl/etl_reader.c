@@ -146,6 +146,13 @@ static int etl_stream_load(etl_reader *r, etl_stream *s, const etl_bufref *b) {
   if (!etl_bufhdr_check(&h, b->size, hwhy, sizeof hwhy)) goto corrupt;
   uint32_t used = h.offset < ETL_BUFHDR_LEN ? ETL_BUFHDR_LEN : h.offset;
   if (h.flags & ETL_BUFFLAG_COMPRESSED) {
+    /* A buffer never holds more than the session's buffer size: this bounds
+     * the allocation a hostile header can ask for. */
+    if (f->info.buffer_size >= ETL_BUFHDR_LEN && used > f->info.buffer_size && used > b->size) {
+      snprintf(hwhy, sizeof hwhy, "uncompressed size %u exceeds the session buffer size %u", used,
+               f->info.buffer_size);
+      goto corrupt;
+    }
     if (etl_grow(&s->buf, &s->buf_cap, used) != 0) goto nomem;
     memcpy(s->buf, r->scratch, ETL_BUFHDR_LEN);
     size_t produced;

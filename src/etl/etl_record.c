@@ -23,29 +23,29 @@ void etl_bufhdr_decode(const uint8_t *p, etl_bufhdr *h) {
 
 bool etl_bufhdr_check(const etl_bufhdr *h, uint64_t remaining, char *why, size_t why_len) {
   if (h->buffer_size < ETL_BUFHDR_LEN) {
-    snprintf(why, why_len, "BufferSize %u is smaller than the header", h->buffer_size);
+    if (why) snprintf(why, why_len, "BufferSize %u is smaller than the header", h->buffer_size);
     return false;
   }
   if (h->buffer_size > remaining) {
-    snprintf(why, why_len, "BufferSize %u runs past the end of the file (%llu bytes left)",
+    if (why) snprintf(why, why_len, "BufferSize %u runs past the end of the file (%llu bytes left)",
              h->buffer_size, (unsigned long long)remaining);
     return false;
   }
   if (h->buffer_size > ETL_MAX_BUFFER) {
-    snprintf(why, why_len, "BufferSize %u is too large", h->buffer_size);
+    if (why) snprintf(why, why_len, "BufferSize %u is too large", h->buffer_size);
     return false;
   }
   if (h->offset != 0 && h->offset < ETL_BUFHDR_LEN) {
-    snprintf(why, why_len, "Offset %u is inside the header", h->offset);
+    if (why) snprintf(why, why_len, "Offset %u is inside the header", h->offset);
     return false;
   }
   if (h->flags & ETL_BUFFLAG_COMPRESSED) {
     if (h->offset > ETL_MAX_BUFFER) {
-      snprintf(why, why_len, "uncompressed size %u is too large", h->offset);
+      if (why) snprintf(why, why_len, "uncompressed size %u is too large", h->offset);
       return false;
     }
   } else if (h->offset > h->buffer_size) {
-    snprintf(why, why_len, "Offset %u is beyond BufferSize %u", h->offset, h->buffer_size);
+    if (why) snprintf(why, why_len, "Offset %u is beyond BufferSize %u", h->offset, h->buffer_size);
     return false;
   }
   return true;

@@ -97,9 +97,8 @@ static char *etl_strdup(const char *s) {
  * to EOF)? Stricter than etl_bufhdr_check: used to resynchronise. */
 static bool etl_plausible_header(const etl_file *f, const uint8_t *p, size_t have, uint64_t remaining) {
   etl_bufhdr h;
-  char why[8];
   etl_bufhdr_decode(p, &h);
-  if (!etl_bufhdr_check(&h, remaining, why, sizeof why)) return false;
+  if (!etl_bufhdr_check(&h, remaining, NULL, 0)) return false;
   if (h.type > 7 || (h.flags & ~0x7Fu) != 0 || h.offset < ETL_BUFHDR_LEN) return false;
   if (f->info.cpu_count && h.processor >= f->info.cpu_count && h.processor >= 64) return false;
   if (h.flags & ETL_BUFFLAG_COMPRESSED) return h.buffer_size < h.offset + 64;
