@@ -12,6 +12,13 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
+/* True when the pattern contains \Q (quoting would swallow the wrapper). */
+static bool memmem_q(const char *p, size_t n) {
+  for (size_t i = 0; i + 1 < n; i++)
+    if (p[i] == '\\' && p[i + 1] == 'Q') return true;
+  return false;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   if (size < 2) return 0;
   unsigned flags = data[0] & 0x1F;
@@ -30,7 +37,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   kql_regex_span g[8];
   uint64_t s0 = kql_regex_scratch_steps(sc);
   bool m = kql_regex_search(re, subj, slen, 0, g, 8, sc);
-  uint64_t bound = 2u * (uint64_t)kql_regex_program_size(re) * (uint64_t)(slen + 1) + 1;
+  uint64_t bound = 4u * (uint64_t)kql_regex_program_size(re) * (uint64_t)(slen + 1) + 1;
   if (kql_regex_scratch_steps(sc) - s0 > bound) abort();
   if (m) {
     if (g[0].start > g[0].end || g[0].end > slen) abort();
@@ -39,6 +46,24 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
       if (g[i].start != KQL_REGEX_NPOS && (g[i].start > g[i].end || g[i].end > slen)) abort();
   }
   if (kql_regex_match(re, subj, slen, sc) != m) abort();
+  /* differential: "(?:P)|\b\B" runs on the Pike VM only (\b keeps the lazy
+   * DFA out, \b\B never matches) and must find the same match */
+  if (!(flags & KQL_REGEX_LITERAL) && !memmem_q(pat, plen)) {
+    char *vp = malloc(plen + 16);
+    memcpy(vp, "(?:", 3);
+    memcpy(vp + 3, pat, plen);
+    memcpy(vp + 3 + plen, ")|\\b\\B", 7);
+    kql_regex *vre = NULL;
+    if (kql_regex_compile(vp, plen + 10, flags, &vre, &err) == 0) {
+      kql_regex_span vg[8];
+      bool vm = kql_regex_search(vre, subj, slen, 0, vg, 8, sc);
+      if (vm != m) abort();
+      if (m && (vg[0].start != g[0].start || vg[0].end != g[0].end)) abort();
+      if (kql_regex_match(vre, subj, slen, sc) != m) abort();
+      kql_regex_free(vre);
+    }
+    free(vp);
+  }
   kql_regex_iter it;
   kql_regex_iter_init(&it, re, subj, slen, sc);
   size_t last = 0;

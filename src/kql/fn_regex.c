@@ -107,6 +107,14 @@ const char *kql_fn_regex_parse_type_pattern(kv_type t) {
   }
 }
 
+int kql_fn_regex_count_groups(const char *pattern, size_t len, unsigned flags) {
+  kql_regex *re = NULL;
+  if (kql_regex_compile(pattern, len, flags, &re, NULL) != 0) return -1;
+  int n = kql_regex_group_count(re);
+  kql_regex_free(re);
+  return n;
+}
+
 void kql_fn_regex_quote_into(kv_buf *b, const char *s, size_t len) {
   for (size_t i = 0; i < len; i++) {
     if (strchr("\\.+*?()|[]{}^$", s[i]) && s[i] != 0) kv_buf_putc(b, '\\');

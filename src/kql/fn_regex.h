@@ -84,6 +84,12 @@ bool kql_fn_regex_flags_from_letters(const char *letters, size_t len, unsigned *
  * agent-parse-search-*). Static string. */
 const char *kql_fn_regex_parse_type_pattern(kv_type t);
 
+/* Capturing groups in a regex fragment (for parse kind=regex, whose literal
+ * pieces may hold groups of their own), or -1 when it does not compile.
+ * Alternative for the core: wrap each column as a named group (?P<c0>..) and
+ * find it with kql_regex_group_index(). */
+int kql_fn_regex_count_groups(const char *pattern, size_t len, unsigned flags);
+
 /* Appends `s` with regex metacharacters escaped (regex_quote) to b. */
 void kql_fn_regex_quote_into(kv_buf *b, const char *s, size_t len);
 

@@ -69,9 +69,10 @@ int kql_regex_group_index(const kql_regex *re, const char *name, size_t len);
  * is then reused, so the hot path does not allocate. One per thread. */
 kql_regex_scratch *kql_regex_scratch_new(void);
 void kql_regex_scratch_free(kql_regex_scratch *s); /* NULL is fine */
-/* Work units (VM thread steps) done with this scratch since it was created:
- * at most (subject code points + 1) x (program size) x 2 per search, the
- * linear-time bound the tests assert on. */
+/* Work units (VM thread steps, DFA bytes and DFA state-building steps) done
+ * with this scratch since it was created: at most 4 x (program size) x
+ * (subject bytes + 1) per match or search call, the linear-time bound the
+ * tests assert on. */
 uint64_t kql_regex_scratch_steps(const kql_regex_scratch *s);
 /* Program size (instructions) of a compiled regex, for the same bound. */
 size_t kql_regex_program_size(const kql_regex *re);

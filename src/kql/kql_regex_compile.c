@@ -6,8 +6,14 @@
  * group-name accessors. Program size is bounded (KQL_REGEX_MAX_INSTS). */
 #include "kql/kql_regex_int.h"
 
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "kql/kql_regex_dfa.h"
+
+/* Source of kql_regex.id (compiles may run on several threads). */
+static atomic_uint_fast64_t kre_next_id = 1;
 
 typedef struct kre_compiler {
   const kre_parse *ps;
@@ -292,6 +298,8 @@ int kql_regex_compile(const char *pattern, size_t len, unsigned flags, kql_regex
   ps.names = NULL;
   kre_build_classes(re, &ps);
   re->anchored_start = kre_anchored(&ps, ps.root);
+  re->id = (uint64_t)atomic_fetch_add(&kre_next_id, 1);
+  re->dfa_ok = kre_dfa_usable(re);
   kre_prefix pf = {.pure = true};
   bool whole = kre_walk_prefix(&ps, ps.root, &pf);
   if (pf.len > 0) {

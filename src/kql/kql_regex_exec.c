@@ -11,6 +11,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kql/kql_regex_dfa.h"
+
+enum { KRE_DFA_SLOTS = 4 };
+
 typedef struct kre_stack_entry {
   uint32_t pc;      /* instruction to explore, or UINT32_MAX for a slot restore */
   uint32_t slot;
@@ -27,6 +31,8 @@ struct kql_regex_scratch {
   size_t prog_cap;
   size_t slots_cap;
   uint64_t steps;
+  kre_dfa *dfa[KRE_DFA_SLOTS]; /* lazy DFA caches of the last regexes served */
+  unsigned dfa_next;
 };
 
 kql_regex_scratch *kql_regex_scratch_new(void) {
@@ -44,6 +50,7 @@ void kql_regex_scratch_free(kql_regex_scratch *s) {
   }
   free(s->stack);
   free(s->tmp);
+  for (int i = 0; i < KRE_DFA_SLOTS; i++) kre_dfa_free(s->dfa[i]);
   free(s);
 }
 
@@ -260,10 +267,26 @@ static bool kre_run(const kql_regex *re, const char *s, size_t len, size_t start
   return matched;
 }
 
+/* Yes/no through the lazy DFA: 1, 0, or -1 when the VM must decide. */
+static int kre_dfa_try(const kql_regex *re, const char *s, size_t len, kql_regex_scratch *sc) {
+  if (!re->dfa_ok || re->is_literal || len == 0) return -1;
+  kre_dfa **slot = NULL;
+  for (int i = 0; i < KRE_DFA_SLOTS; i++)
+    if (sc->dfa[i] && kre_dfa_id(sc->dfa[i]) == re->id) slot = &sc->dfa[i];
+  if (!slot) slot = &sc->dfa[sc->dfa_next++ % KRE_DFA_SLOTS];
+  kre_dfa *d = kre_dfa_for(slot, re);
+  return kre_dfa_match(d, re, s, len, &sc->steps);
+}
+
 bool kql_regex_match(const kql_regex *re, const char *s, size_t len, kql_regex_scratch *scratch) {
   if (!re) return false;
+  if (!s) {
+    s = "";
+    len = 0;
+  }
   kql_regex_scratch *sc = scratch ? scratch : kql_regex_scratch_new();
-  bool r = kre_run(re, s ? s : "", s ? len : 0, 0, NULL, 0, sc);
+  int d = kre_dfa_try(re, s, len, sc);
+  bool r = d >= 0 ? d == 1 : kre_run(re, s, len, 0, NULL, 0, sc);
   if (!scratch) kql_regex_scratch_free(sc);
   return r;
 }
@@ -281,7 +304,9 @@ bool kql_regex_search(const kql_regex *re, const char *s, size_t len, size_t sta
   size_t local[2 * 16];
   size_t *slots = nslots <= 2 * 16 ? local : kre_alloc(nslots * sizeof *slots);
   kql_regex_scratch *sc = scratch ? scratch : kql_regex_scratch_new();
-  bool r = kre_run(re, s, len, start, slots, nslots, sc);
+  /* most rows of a filter do not match: let the DFA say no cheaply first */
+  bool r = (start == 0 && kre_dfa_try(re, s, len, sc) == 0) ? false
+                                                           : kre_run(re, s, len, start, slots, nslots, sc);
   if (!scratch) kql_regex_scratch_free(sc);
   for (int g = 0; g < ngroups; g++) {
     if (r && g < track && slots[2 * g] != KQL_REGEX_NPOS && slots[2 * g + 1] != KQL_REGEX_NPOS) {

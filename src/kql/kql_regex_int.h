@@ -135,6 +135,8 @@ struct kql_regex {
   char *prefix;        /* literal every match starts with (case-sensitive), or NULL */
   size_t prefix_len;
   bool is_literal;     /* the whole pattern is `prefix`, no groups */
+  bool dfa_ok;         /* the lazy DFA can answer yes/no for this program */
+  uint64_t id;         /* unique per compiled regex: keys the DFA caches */
 };
 
 /* UTF-8: decodes the code point at s[0..n) (n >= 1). Invalid bytes decode as

@@ -317,6 +317,9 @@ static void test_quote_and_matches(void) {
   TEST_CHECK(kql_fn_regex_flags_from_letters("Ui", 2, &f));
   TEST_EQ_INT(f, KQL_REGEX_UNGREEDY | KQL_REGEX_ICASE);
   TEST_CHECK(!kql_fn_regex_flags_from_letters("x", 1, &f));
+  TEST_EQ_INT(kql_fn_regex_count_groups(".*?(previous)?lockTime=", 23, 0), 1);
+  TEST_EQ_INT(kql_fn_regex_count_groups("(?:a)(?P<x>b)(c)", 16, 0), 2);
+  TEST_EQ_INT(kql_fn_regex_count_groups("(a", 2, 0), -1);
 }
 
 /* parse kind=regex patterns built the way the core will build them, checked
