@@ -34,6 +34,13 @@ typedef struct etl_stream {
   bool loaded, acquired;
 } etl_stream;
 
+/* Heap entry: the key is copied in so sifting never touches the streams. */
+typedef struct etl_heap_ent {
+  int64_t key;
+  uint32_t id;
+  etl_stream *s;
+} etl_heap_ent;
+
 struct etl_reader {
   etl_reader_options opt;
   etl_warner warner;
@@ -41,7 +48,7 @@ struct etl_reader {
   size_t file_count, file_cap;
   etl_stream *streams;
   size_t stream_count;
-  etl_stream **heap;
+  etl_heap_ent *heap;
   size_t heap_len;
   bool have_current;      /* heap[0] delivered a record that is not yet consumed */
   uint8_t *scratch;       /* compressed bytes of the buffer being decompressed */
@@ -53,23 +60,23 @@ struct etl_reader {
 
 /* ---- heap of streams, ordered by (key, id) ---- */
 
-static bool etl_heap_less(const etl_stream *a, const etl_stream *b) {
+static inline bool etl_heap_less(const etl_heap_ent *a, const etl_heap_ent *b) {
   return a->key < b->key || (a->key == b->key && a->id < b->id);
 }
 
 static void etl_heap_down(etl_reader *r, size_t i) {
-  etl_stream **h = r->heap;
+  etl_heap_ent *h = r->heap;
   size_t n = r->heap_len;
-  etl_stream *s = h[i];
+  etl_heap_ent e = h[i];
   for (;;) {
     size_t c = 2 * i + 1;
     if (c >= n) break;
-    if (c + 1 < n && etl_heap_less(h[c + 1], h[c])) c++;
-    if (!etl_heap_less(h[c], s)) break;
+    if (c + 1 < n && etl_heap_less(&h[c + 1], &h[c])) c++;
+    if (!etl_heap_less(&h[c], &e)) break;
     h[i] = h[c];
     i = c;
   }
-  h[i] = s;
+  h[i] = e;
 }
 
 static void etl_heap_pop(etl_reader *r) {
@@ -431,7 +438,9 @@ static int etl_build_streams(etl_reader *r) {
       /* Until loaded, a stream waits at its file's start time. */
       s->key = r->opt.file_order ? 0 : f->clock.start_ticks;
       s->last_ticks = f->clock.start_ticks;
-      r->heap[n] = s;
+      r->heap[n].key = s->key;
+      r->heap[n].id = s->id;
+      r->heap[n].s = s;
       n++;
       k = end;
     }
@@ -510,26 +519,41 @@ int etl_reader_next(etl_reader *r, const etl_event **out) {
   for (;;) {
     if (r->have_current) {
       r->have_current = false;
-      etl_stream *s = r->heap[0];
+      etl_stream *s = r->heap[0].s;
       if (++s->rec_next < s->rec_count) {
-        if (!r->opt.file_order) s->key = s->recs[s->rec_next].ticks;
-        /* Fast path: the same stream usually stays first. */
-        if (r->heap_len > 1) etl_heap_down(r, 0);
+        if (!r->opt.file_order) {
+          int64_t k = s->recs[s->rec_next].ticks;
+          r->heap[0].key = k;
+          /* Fast path: the same stream usually stays first. */
+          size_t n = r->heap_len;
+          if (n > 1 && (r->heap[1].key < k || (n > 2 && r->heap[2].key < k) ||
+                        (r->heap[1].key == k && r->heap[1].id < r->heap[0].id) ||
+                        (n > 2 && r->heap[2].key == k && r->heap[2].id < r->heap[0].id)))
+            etl_heap_down(r, 0);
+        }
       } else {
         int rc = etl_stream_advance_buffer(r, s);
         if (rc < 0) return -1;
-        if (rc == 0) etl_heap_pop(r);
-        else etl_heap_down(r, 0);
+        if (rc == 0) {
+          etl_heap_pop(r);
+        } else {
+          r->heap[0].key = s->key;
+          etl_heap_down(r, 0);
+        }
       }
     }
     if (r->heap_len == 0) return 0;
-    etl_stream *s = r->heap[0];
+    etl_stream *s = r->heap[0].s;
     if (!s->loaded) {
       s->loaded = true;
       int rc = etl_stream_advance_buffer(r, s);
       if (rc < 0) return -1;
-      if (rc == 0) etl_heap_pop(r);
-      else etl_heap_down(r, 0);
+      if (rc == 0) {
+        etl_heap_pop(r);
+      } else {
+        r->heap[0].key = s->key;
+        etl_heap_down(r, 0);
+      }
       continue;
     }
     const etl_recpos *rp = &s->recs[s->rec_next];
