@@ -143,7 +143,7 @@ static void kql_expr_addarg(kql_expr *e, kql_expr *a) {
 static kql_expr *kql_fold(kql_binder *b, kql_expr *e) {
   if (!e || e->kind == KQL_E_CONST) return e;
   if (e->kind == KQL_E_COL || e->kind == KQL_E_ROWNUM || e->kind == KQL_E_PREVNEXT ||
-      e->kind == KQL_E_PACKALL)
+      e->kind == KQL_E_PACKALL || e->kind == KQL_E_ROWCUMSUM)
     return e;
   if (e->kind == KQL_E_CALL && (e->fn->flags & KQL_FN_NONDETERMINISTIC)) return e;
   for (int i = 0; i < e->nargs; i++)
@@ -212,8 +212,7 @@ static int kql_dyn_build(kql_binder *b, const char *s, size_t len, size_t *pos, 
   }
   switch (t.kind) {
     case KQL_TK_STRING:
-      *out = kv_to_dynamic(kv_string_borrowed(t.str, t.str_len));
-      *out = kv_own(*out);
+      *out = kv_to_dynamic(kv_string_borrowed(t.str, t.str_len)); /* copies */
       return 0;
     case KQL_TK_LONG: {
       kv_value v = kv_long(neg ? -t.i : t.i);
@@ -300,6 +299,37 @@ static kql_expr *kql_bind_typedlit(kql_binder *b, kql_node *n) {
   }
   const char *s = n->str;
   size_t len = n->str_len;
+  while (len && (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r')) {
+    s++;
+    len--;
+  }
+  while (len && (s[len - 1] == ' ' || s[len - 1] == '\t' || s[len - 1] == '\n' || s[len - 1] == '\r')) len--;
+  if (t != KV_DYNAMIC && len >= 2 && (s[0] == '\'' || s[0] == '"') && s[len - 1] == s[0]) {
+    s++; /* datetime('2020-01-01') */
+    len -= 2;
+  }
+  char padded[96];
+  if (t == KV_DATETIME && len < 64) { /* 1970-5-12 -> 1970-05-12 */
+    size_t o = 0, i = 0, field = 0;
+    while (i < len && o + 3 < sizeof padded) {
+      size_t st = i;
+      while (i < len && s[i] >= '0' && s[i] <= '9') i++;
+      if (field >= 1 && field <= 2 && i - st == 1 && i < len + 1) padded[o++] = '0';
+      memcpy(padded + o, s + st, i - st);
+      o += i - st;
+      if (i < len && s[i] == '-' && field < 2) {
+        padded[o++] = '-';
+        i++;
+        field++;
+        continue;
+      }
+      memcpy(padded + o, s + i, len - i);
+      o += len - i;
+      break;
+    }
+    s = padded;
+    len = o;
+  }
   if (kql_trim_eq(s, len, "null")) {
     kql_expr *e = kql_expr_const(t == KV_DYNAMIC ? kv_dyn_null() : kv_null(t), n->pos);
     e->type = t;
@@ -412,6 +442,10 @@ static bool kql_is_tabular_node(kql_binder *b, kql_node *n, kql_scope *sc) {
       return kql_is_tabular_node(b, n->kids[0], sc);
     case KQL_N_NAME: {
       kql_ent *e = kql_scope_find(sc, n->name, n->name_len);
+      if (e && e->kind == KQL_ENT_FUNC && e->node->kids[0]->nkids == 0) {
+        kql_node *body = e->node->kids[1];
+        return body->nkids && kql_is_tabular_node(b, body->kids[body->nkids - 1], e->scope);
+      }
       return e && e->kind == KQL_ENT_TABULAR;
     }
     case KQL_N_CALL: {
@@ -595,6 +629,14 @@ kql_expr *kql_bind_expr(kql_binder *b, kql_node *n, const kv_schema *row, kql_sc
       }
       if (e && e->kind == KQL_ENT_TABULAR) {
         kql_bind_fail(b, n->pos, "not supported yet: table '%s' used as a scalar", n->name);
+        break;
+      }
+      if (e && e->kind == KQL_ENT_FUNC && e->node->kids[0]->nkids == 0) {
+        kql_node call = *n;
+        call.kind = KQL_N_CALL;
+        call.nkids = 0;
+        call.flags = 0;
+        r = kql_bind_call(b, &call, row, sc);
         break;
       }
       kql_bind_fail(b, n->pos, "Failed to resolve scalar expression named '%s'", n->name);
@@ -829,6 +871,40 @@ static kql_expr *kql_bind_call(kql_binder *b, kql_node *n, const kv_schema *row,
       kql_expr_addarg(e, a);
     }
     e->type = e->args[0]->type;
+    if (e->nargs > 2 && !e->args[2]->is_const) {
+      kql_bind_fail(b, n->kids[2]->pos, "%s: the default value must be a constant", name);
+      kql_expr_free(e);
+      return NULL;
+    }
+    if (e->nargs > 1 && !e->args[1]->is_const) {
+      kql_bind_fail(b, n->kids[1]->pos, "%s: the offset must be a constant", name);
+      kql_expr_free(e);
+      return NULL;
+    }
+    return e;
+  }
+  if (!strcmp(name, "row_cumsum")) {
+    if (n->nkids < 1 || n->nkids > 2) {
+      kql_bind_fail(b, n->pos, "row_cumsum expects 1 or 2 arguments");
+      return NULL;
+    }
+    kql_expr *e = kql_expr_new(KQL_E_ROWCUMSUM, KV_LONG, n->pos);
+    for (int i = 0; i < n->nkids; i++) {
+      kql_expr *a = kql_bind_expr(b, n->kids[i], row, sc);
+      if (!a) {
+        kql_expr_free(e);
+        return NULL;
+      }
+      kql_expr_addarg(e, a);
+    }
+    kv_type t = e->args[0]->type;
+    if (!kv_type_is_numeric(t) && t != KV_TIMESPAN) {
+      kql_bind_fail(b, n->pos, "row_cumsum: a number is expected, not %s", kv_type_name(t));
+      kql_expr_free(e);
+      return NULL;
+    }
+    e->type = t == KV_INT ? KV_LONG : t;
+    e->cval = kv_null(e->type);
     return e;
   }
   if (!strcmp(name, "pack_all") && n->nkids == 0) {
@@ -980,59 +1056,88 @@ static const char *kql_column_n(kql_binder *b) {
 
 /* ---- core operators ---- */
 
-/* extend: one map op per item so later items see earlier ones. */
-static int kql_bind_extend(kql_binder *b, kql_node *op, kql_scope *sc, kql_pipe *p, bool window_ok) {
+static bool kql_expr_uses_window(kql_expr *e) {
+  if (e->kind == KQL_E_PREVNEXT || e->kind == KQL_E_ROWNUM || e->kind == KQL_E_ROWCUMSUM) return true;
+  for (int k = 0; k < e->nargs; k++)
+    if (kql_expr_uses_window(e->args[k])) return true;
+  return false;
+}
+
+/* extend: every item is computed from the input row (extend a = c, c = a
+ * swaps: fuzz nested-pipelines-let-cte-0021); a new name defined by an
+ * earlier item is inlined where a later item uses it. */
+static int kql_bind_extend(kql_binder *b, kql_node *op, kql_scope *sc, kql_pipe *p, bool serialize) {
+  int in = p->schema.count;
+  kv_schema out;
+  kql_schema_copy(b, &out, &p->schema);
+  int cap = in + op->nkids + 1;
+  int *src = kv_malloc(sizeof(int) * (size_t)cap);
+  kql_expr **ex = kv_calloc((size_t)cap, sizeof(kql_expr *));
+  for (int c = 0; c < in; c++) src[c] = c;
+  kql_scope *local = kql_arena_alloc(b->a, sizeof *local);
+  local->parent = sc;
+  bool window = false;
   for (int i = 0; i < op->nkids; i++) {
     kql_node *it = op->kids[i];
     const char *name;
     kql_node *en = it;
     if (it->kind == KQL_N_ASSIGN) {
-      if (it->flags == 1) return kql_bind_fail(b, it->pos, "not supported yet: tuple assignment");
+      if (it->flags == 1) {
+        kql_bind_fail(b, it->pos, "not supported yet: tuple assignment");
+        goto fail;
+      }
       name = it->name;
       en = it->kids[0];
     } else {
       name = kql_expr_name(b, it);
       if (!name) name = kql_column_n(b);
     }
-    kql_expr *e = kql_bind_expr(b, en, &p->schema, sc);
-    if (!e) return -1;
-    bool window = false;
-    /* does it use row_number/prev/next? */
-    kql_expr *stack[256];
-    int sp = 0;
-    stack[sp++] = e;
-    while (sp) {
-      kql_expr *x = stack[--sp];
-      if (x->kind == KQL_E_PREVNEXT || x->kind == KQL_E_ROWNUM) window = true;
-      for (int k = 0; k < x->nargs && sp < 256; k++) stack[sp++] = x->args[k];
+    kql_expr *e = kql_bind_expr(b, en, &p->schema, local);
+    if (!e) goto fail;
+    if (kql_expr_uses_window(e)) {
+      if (!p->serialized && !serialize) {
+        kql_expr_free(e);
+        kql_bind_fail(b, en->pos, "the row set must be serialized (sort, top, serialize, range) for row_number/prev/next/row_cumsum");
+        goto fail;
+      }
+      window = true;
     }
-    if (window && !window_ok) {
-      kql_expr_free(e);
-      return kql_bind_fail(b, it->pos, "not supported yet: row_number/prev/next here");
+    int at = kql_schema_find(&out, name, strlen(name));
+    if (at < 0) {
+      kql_schema_add(b, &out, name, e->type);
+      at = out.count - 1;
+      if (kql_schema_find(&p->schema, name, strlen(name)) < 0) {
+        kql_ent *le = kql_arena_alloc(b->a, sizeof *le);
+        le->name = out.cols[at].name;
+        le->kind = KQL_ENT_PARAM;
+        le->node = en;
+        le->scope = local->ents ? local : local; /* same local scope: earlier names only */
+        le->cval = kv_null(KV_DYNAMIC);
+        le->next = local->ents;
+        local->ents = le;
+      }
+    } else {
+      out.cols[at].type = e->type;
     }
-    int in = p->schema.count;
-    int at = kql_schema_find(&p->schema, name, strlen(name));
-    int outn = at >= 0 ? in : in + 1;
-    int *src = kv_malloc(sizeof(int) * (size_t)outn);
-    kql_expr **ex = kv_calloc((size_t)outn, sizeof(kql_expr *));
-    for (int c = 0; c < in; c++) src[c] = c;
-    int tgt = at >= 0 ? at : in;
-    src[tgt] = -1;
-    ex[tgt] = e;
-    if (at >= 0) p->schema.cols[at].type = e->type;
-    else kql_schema_add(b, &p->schema, name, e->type);
-    /* the schema array may be shared with an older op; copy on change */
-    kv_schema ns;
-    kql_schema_copy(b, &ns, &p->schema);
-    p->schema = ns;
-    kql_pipe_append(p, kql_op_map_new(&b->q->ex, outn, src, ex, window));
+    kql_expr_free(ex[at]);
+    src[at] = -1;
+    ex[at] = e;
   }
+  if (serialize) p->serialized = true;
+  p->schema = out;
+  kql_pipe_append(p, kql_op_map_new(&b->q->ex, out.count, src, ex, window));
   return 0;
+fail:
+  for (int c = 0; c < cap; c++) kql_expr_free(ex[c]);
+  free(ex);
+  free(src);
+  return -1;
 }
 
 /* project / project-* : builds one map op from a list of (source col | expr, name). */
 static int kql_bind_project(kql_binder *b, kql_node *op, kql_scope *sc, kql_pipe *p) {
   int n = op->nkids;
+  bool window = false;
   int *src = kv_malloc(sizeof(int) * (size_t)(n ? n : 1));
   kql_expr **ex = kv_calloc((size_t)(n ? n : 1), sizeof(kql_expr *));
   kv_schema out = {0};
@@ -1065,10 +1170,17 @@ static int kql_bind_project(kql_binder *b, kql_node *op, kql_scope *sc, kql_pipe
       src[i] = -1;
       ex[i] = e;
       kql_schema_add(b, &out, name, e->type);
+      if (kql_expr_uses_window(e)) {
+        if (!p->serialized) {
+          kql_bind_fail(b, en->pos, "the row set must be serialized (sort, top, serialize, range) for row_number/prev/next/row_cumsum");
+          goto fail;
+        }
+        window = true;
+      }
     }
   }
   p->schema = out;
-  kql_pipe_append(p, kql_op_map_new(&b->q->ex, n, src, ex, false));
+  kql_pipe_append(p, kql_op_map_new(&b->q->ex, n, src, ex, window));
   return 0;
 fail:
   for (int i = 0; i < n; i++) kql_expr_free(ex[i]);
@@ -1110,6 +1222,7 @@ static int kql_bind_project_variant(kql_binder *b, kql_node *op, kql_pipe *p) {
       continue;
     }
     int matched = 0;
+    int first_new = norder;
     for (int c = 0; c < in; c++) {
       bool m = it->flags == 2 ? kql_wild_match(it->name, p->schema.cols[c].name)
                               : !strcmp(it->name, p->schema.cols[c].name);
@@ -1118,6 +1231,17 @@ static int kql_bind_project_variant(kql_binder *b, kql_node *op, kql_pipe *p) {
         if (!sel[c]) order[norder++] = c;
         sel[c] = true;
       }
+    }
+    if (it->str[0] && norder - first_new > 1) { /* project-reorder a* asc|desc */
+      bool desc = strstr(it->str, "desc") != NULL;
+      for (int x = first_new + 1; x < norder; x++)
+        for (int y = x; y > first_new; y--) {
+          int cmp = strcmp(p->schema.cols[order[y - 1]].name, p->schema.cols[order[y]].name);
+          if (desc ? cmp >= 0 : cmp <= 0) break;
+          int t2 = order[y];
+          order[y] = order[y - 1];
+          order[y - 1] = t2;
+        }
     }
     if (!matched && it->flags != 2) {
       kql_bind_fail(b, it->pos, "Failed to resolve column named '%s'", it->name);
@@ -1168,8 +1292,8 @@ static const char *kql_agg_prefix(const char *fn) {
     const char *fn, *pre;
   } t[] = {{"make_list", "list"}, {"make_list_if", "list"}, {"make_list_with_nulls", "list"},
            {"make_set", "set"}, {"make_set_if", "set"}, {"make_bag", "bag"},
-           {"make_bag_if", "bag"}, {"take_any", ""}, {"any", ""}, {"take_anyif", ""},
-           {"anyif", ""}, {"buildschema", "schema"}, {"percentiles_array", "percentiles"},
+           {"make_bag_if", "bag"}, {"take_any", ""}, {"take_anyif", ""}, {"buildschema", "schema"}, {"percentiles_array", "percentiles"},
+           {"percentilesw_array", "percentiles"},
            {"dcount", "dcount"}, {"makelist", "list"}, {"makeset", "set"}, {NULL, NULL}};
   for (int i = 0; t[i].fn; i++)
     if (!strcmp(fn, t[i].fn)) return t[i].pre;
@@ -1364,11 +1488,13 @@ static int kql_bind_summarize(kql_binder *b, kql_node *op, kql_scope *sc, kql_pi
     if (!nm) {
       kv_buf buf;
       kv_buf_init(&buf);
-      if (!strcmp(cn->name, "percentile") && sp->nargs >= 2) {
+      if (!strncmp(cn->name, "covariance", 10) && sp->nargs >= 2) {
+        kv_buf_printf(&buf, "%s_%s_%s", cn->name, a0, argnames[1] ? argnames[1] : "");
+      } else if (!strcmp(cn->name, "percentile") && sp->nargs >= 2) {
         kv_buf_printf(&buf, "percentile_%s_", a0);
         kql_name_number(&buf, cn->kids[1]);
       } else if (!strcmp(cn->name, "count") || !strcmp(cn->name, "countif")) {
-        kv_buf_printf(&buf, "%s_", cn->name);
+        kv_buf_printf(&buf, "%s_%s", cn->name, a0); /* count(x) -> count_x (emulator: summarize-operator-05) */
       } else if (!*pre) {
         kv_buf_puts(&buf, a0[0] ? a0 : "any_");
       } else {
@@ -1423,7 +1549,21 @@ static int kql_bind_sort(kql_binder *b, kql_node *op, kql_scope *sc, kql_pipe *p
   return 0;
 }
 
+static int kql_bind_operator_inner(kql_binder *b, kql_node *op, kql_scope *sc, kql_pipe *p);
 static int kql_bind_operator(kql_binder *b, kql_node *op, kql_scope *sc, kql_pipe *p) {
+  static const char *const keeps[] = {"where", "extend", "project", "project-away", "project-keep",
+                                      "project-rename", "project-reorder", "take", "parse",
+                                      "parse-where", "mv-expand", "render", "serialize", NULL};
+  bool keep = false;
+  for (int i = 0; keeps[i]; i++)
+    if (kql_node_is(op, keeps[i])) keep = true;
+  if (!keep) p->serialized = false;
+  int rc = kql_bind_operator_inner(b, op, sc, p);
+  if (kql_node_is(op, "sort") || kql_node_is(op, "top")) p->serialized = true;
+  return rc;
+}
+
+static int kql_bind_operator_inner(kql_binder *b, kql_node *op, kql_scope *sc, kql_pipe *p) {
   kql_exec *ex = &b->q->ex;
   if (op->kind == KQL_N_GENERIC) return kql_bind_fail(b, op->pos, "not supported yet: %s", op->name);
   if (op->kind == KQL_N_UNION) return kql_bind_op_more(b, op, sc, p);
@@ -1566,11 +1706,8 @@ static int kql_bind_print(kql_binder *b, kql_node *n, kql_scope *sc, kql_pipe *p
       name = it->name;
       en = it->kids[0];
     } else {
-      name = kql_expr_name(b, it);
-      if (!name || en->kind != KQL_N_NAME) {
-        snprintf(buf, sizeof buf, "print_%d", i);
-        name = kql_arena_strdup(b->a, buf, strlen(buf));
-      }
+      snprintf(buf, sizeof buf, "print_%d", i); /* even for names (emulator: parse-json-function-01) */
+      name = kql_arena_strdup(b->a, buf, strlen(buf));
     }
     kql_expr *e = kql_bind_expr(b, en, NULL, sc);
     if (!e) {
@@ -1627,6 +1764,7 @@ static int kql_bind_range(kql_binder *b, kql_node *n, kql_scope *sc, kql_pipe *p
   if (kv_type_is_numeric(t) && kv_type_is_numeric(e[1]->type)) t = kv_common_type(t, kv_common_type(e[1]->type, e[2]->type));
   if (t == KV_INT) t = KV_LONG;
   p->kind = KQL_SRC_RANGE;
+  p->serialized = true;
   p->from = kv_convert(e[0]->cval, t);
   p->to = kv_retain(e[1]->cval);
   p->step = kv_retain(e[2]->cval);
@@ -1672,6 +1810,14 @@ int kql_bind_tabular(kql_binder *b, kql_node *n, kql_scope *sc, kql_pipe *p) {
         } else {
           rc = kql_bind_tabular(b, e->node, e->scope, p);
         }
+        break;
+      }
+      if (e && e->kind == KQL_ENT_FUNC && e->node->kids[0]->nkids == 0) {
+        kql_node call = *n;
+        call.kind = KQL_N_CALL;
+        call.nkids = 0;
+        call.flags = 0;
+        rc = kql_bind_tabular(b, &call, sc, p);
         break;
       }
       if (e) {

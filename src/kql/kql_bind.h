@@ -39,6 +39,7 @@ typedef struct kql_pipe {
   kv_value from, to, step;
   kql_op *head, *tail;
   kv_schema schema; /* arena */
+  bool serialized;  /* row order is defined (row_number/prev/next allowed) */
 } kql_pipe;
 
 typedef struct kql_binder {

@@ -400,9 +400,6 @@ static int kql_bind_parse(kql_binder *b, kql_node *op, kql_scope *sc, kql_pipe *
   kv_buf_init(&re);
   if (!regex) kv_buf_puts(&re, "^");
   if (regex) kv_buf_puts(&re, "(?s)");
-  int last_col_item = -1;
-  for (int i = 0; i < nitems; i++)
-    if (op->kids[1 + i]->kind == KQL_N_COLDEF) last_col_item = i;
   for (int i = 0; i < nitems; i++) {
     kql_node *it = op->kids[1 + i];
     bool last = i == nitems - 1;
@@ -413,7 +410,7 @@ static int kql_bind_parse(kql_binder *b, kql_node *op, kql_scope *sc, kql_pipe *
       else kql_regex_escape(&re, s.u.s, s.len);
     } else if (it->kind == KQL_N_STAR) {
       items[i].kind = 2;
-      kv_buf_puts(&re, last ? ".*" : ".*?");
+      kv_buf_puts(&re, (last || regex) ? ".*" : ".*?");
     } else {
       kv_type t = KV_STRING;
       if (it->str[0] && !kql_type_from_word(it->str, &t)) {
@@ -436,7 +433,7 @@ static int kql_bind_parse(kql_binder *b, kql_node *op, kql_scope *sc, kql_pipe *
       gcol[ng++] = at;
       if (t == KV_INT || t == KV_LONG) kv_buf_puts(&re, "(-?\\d+)");
       else if (t == KV_REAL || t == KV_DECIMAL) kv_buf_puts(&re, "(-?\\d+(?:\\.\\d+)?(?:[eE][+-]?\\d+)?)");
-      else kv_buf_puts(&re, (last || (i == last_col_item && !regex && last)) ? "(.*)" : (last ? "(.*)" : "(.*?)"));
+      else kv_buf_puts(&re, (last || regex) ? "(.*)" : "(.*?)"); /* regex mode is greedy (fuzz: parse-search-0010) */
     }
   }
   kql_regex *rx = NULL;
@@ -497,13 +494,29 @@ static int kql_bind_bag_unpack(kql_binder *b, kql_node *call, kql_scope *sc, kql
       kv_buf_putc(&nm, 0);
       int at = kql_schema_find(&out, nm.data, nm.len - 1);
       if (at >= 0 && at < fixed) {
+        int rc = kql_bind_fail(b, call->pos, "not supported yet: bag_unpack key '%s' collides with a column", nm.data);
         kv_buf_free(&nm);
-        return kql_bind_fail(b, call->pos, "not supported yet: bag_unpack key '%s' collides with a column", nm.data);
+        return rc;
       }
-      if (at < 0) kql_schema_add(b, &out, nm.data, KV_DYNAMIC);
+      kv_value item = kv_bag_entry(bag, k, &key, &kl);
+      kv_type it = kv_is_null(item) ? KV_TYPE_COUNT : kv_scalar_type(item);
+      if (at < 0) {
+        kql_schema_add(b, &out, nm.data, it);
+      } else if (it != KV_TYPE_COUNT && out.cols[at].type != it) {
+        out.cols[at].type = out.cols[at].type == KV_TYPE_COUNT ? it : KV_DYNAMIC;
+      }
       kv_buf_free(&nm);
     }
   }
+  /* Kusto orders the unpacked columns by name; a key never typed stays dynamic */
+  for (int i = fixed + 1; i < out.count; i++)
+    for (int k = i; k > fixed && strcmp(out.cols[k - 1].name, out.cols[k].name) > 0; k--) {
+      kv_column tmp = out.cols[k];
+      out.cols[k] = out.cols[k - 1];
+      out.cols[k - 1] = tmp;
+    }
+  for (int i = fixed; i < out.count; i++)
+    if (out.cols[i].type == KV_TYPE_COUNT) out.cols[i].type = KV_DYNAMIC;
   kql_table *t = kql_table_new(&out);
   kql_own_table(b, t);
   kv_value *row = kv_calloc((size_t)(out.count ? out.count : 1), sizeof(kv_value));
@@ -517,7 +530,9 @@ static int kql_bind_bag_unpack(kql_binder *b, kql_node *call, kql_scope *sc, kql
     for (int k = fixed; k < out.count; k++) {
       const char *nm = out.cols[k].name + plen;
       kv_value v = kv_is_bag(bag) ? kv_bag_get(bag, nm, strlen(nm)) : kv_dyn_null();
-      row[k] = kv_retain(v);
+      if (out.cols[k].type == KV_DYNAMIC) row[k] = kv_retain(v);
+      else if (kv_is_null(v)) row[k] = kv_null(out.cols[k].type);
+      else row[k] = kv_from_dynamic(v);
     }
     kql_table_add_row(t, row);
     for (int k = 0; k < out.count; k++) kv_release(row[k]);

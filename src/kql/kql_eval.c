@@ -327,6 +327,35 @@ kv_value kql_eval(const kql_expr *e, kql_ectx *c) {
       }
       return bag;
     }
+    case KQL_E_ROWCUMSUM: {
+      /* the accumulator lives in the node: window rows are evaluated in order */
+      kql_expr *me = (kql_expr *)e;
+      if (c->win_idx == 0 && c->win_rows) {
+        kv_release(me->cval);
+        me->cval = kv_null(e->type);
+      }
+      if (e->nargs > 1) {
+        kv_value r = kql_eval(e->args[1], c);
+        if (kv_truth(r) == 1) {
+          kv_release(me->cval);
+          me->cval = kv_null(e->type);
+        }
+        kv_release(r);
+      }
+      kv_value x = kql_eval(e->args[0], c);
+      kv_value acc;
+      if (kv_is_null(x)) acc = kv_retain(me->cval);
+      else if (kv_is_null(me->cval)) acc = kv_convert(x, e->type);
+      else acc = kv_add(me->cval, x);
+      kv_release(x);
+      kv_release(me->cval);
+      me->cval = kv_retain(acc);
+      if (kv_is_null(acc)) {
+        kv_release(acc);
+        return e->type == KV_TIMESPAN ? kv_timespan(0) : e->type == KV_REAL ? kv_real(0) : kv_long(0);
+      }
+      return acc;
+    }
     case KQL_E_CAST: {
       kv_value a = kql_eval(e->args[0], c);
       kv_value r = kv_convert(a, e->type);

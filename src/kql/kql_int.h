@@ -58,7 +58,8 @@ typedef enum kql_ekind {
   KQL_E_ROWNUM,   /* row_number() in a serialized window */
   KQL_E_PREVNEXT, /* prev/next(col, offset, default): op -1 prev, +1 next */
   KQL_E_PACKALL,  /* pack_all(): bag of the row's columns */
-  KQL_E_CAST      /* kv_convert(args[0], type) */
+  KQL_E_CAST,     /* kv_convert(args[0], type) */
+  KQL_E_ROWCUMSUM /* running sum over the serialized window; cval = accumulator */
 } kql_ekind;
 
 enum {

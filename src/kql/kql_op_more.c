@@ -326,10 +326,8 @@ static uint64_t kql_join_hash(const kv_value *k, int n) {
   return h;
 }
 
-static bool kql_join_keq(kv_value a, kv_value b) {
-  if (kv_is_null(a) || kv_is_null(b)) return false;
-  return kv_same(a, b);
-}
+/* Kusto's join matches null keys with each other (fuzz: null-and-edge-0006) */
+static bool kql_join_keq(kv_value a, kv_value b) { return kv_same(a, b); }
 
 static int kql_join_out(kql_op_join *j, const kql_xrow *left, const kv_value *rrow) {
   kql_op *op = &j->base;
@@ -352,7 +350,6 @@ static int kql_join_push(kql_op *op, const kql_xrow *row) {
   bool has_null = false;
   for (int k = 0; k < j->nkeys; k++) {
     j->kb[k] = kql_xrow_get(row, j->lkeys[k]);
-    if (kv_is_null(j->kb[k])) has_null = true;
   }
   uint64_t h = kql_join_hash(j->kb, j->nkeys);
   if (j->kind == KQL_JOIN_INNERUNIQUE && !has_null) {
@@ -369,7 +366,7 @@ static int kql_join_push(kql_op *op, const kql_xrow *row) {
   bool any = false;
   if (!has_null) {
     for (int64_t r = j->heads[h & (j->nb - 1)]; r >= 0 && rc == 0; r = j->chain[r]) {
-      if (j->rhash[r] != h || j->rnull[r]) continue;
+      if (j->rhash[r] != h) continue;
       kv_value *rr = kql_table_row(j->right, (size_t)r);
       int k = 0;
       for (; k < j->nkeys; k++)

@@ -412,6 +412,10 @@ static kql_node *kql_p_primary(kql_parser *p) {
 static kql_node *kql_p_postfix(kql_parser *p) {
   kql_node *n = kql_p_primary(p);
   while (n && !p->failed) {
+    if (kql_p_punct(p, 0, ".") && kql_p_punct(p, 1, "[")) { /* d.[expr] */
+      kql_p_advance(p);
+      continue;
+    }
     if (kql_p_punct(p, 0, ".")) {
       kql_p_advance(p);
       kql_node *m = kql_node_new(p->a, KQL_N_MEMBER, n->pos);
