@@ -174,6 +174,8 @@ bool dec_schema_layout(dec_context *ctx, dec_schema *s, const dec_field *pre, si
       newidx[i] = out;
       order[out] = i;
       fl[out] = pre[i];
+      fl[out].json_key = NULL; /* names may have changed: recomputed by dec_schema_prepare */
+      fl[out].json_key_name = NULL;
       if (pre[i].in_type == DEC_IN_STRUCT) {
         qstart[qt] = i + 1; qcount[qt] = pre[i].member_count; qowner[qt] = out; qt++;
         fl[out].first_member = 0;
@@ -230,13 +232,14 @@ bool dec_schema_validate(const dec_schema *s) {
 /* --------------------------------------------------------------- registry */
 
 static uint64_t reg_hash(const dec_key *k) {
-  uint8_t b[20];
-  memcpy(b, k->guid, 16);
-  b[16] = (uint8_t)k->id;
-  b[17] = (uint8_t)(k->id >> 8);
-  b[18] = k->kind;
-  b[19] = k->version;
-  return dec_hash(b, sizeof b, 0);
+  uint64_t a, b;
+  memcpy(&a, k->guid, 8);
+  memcpy(&b, k->guid + 8, 8);
+  uint64_t h = (a ^ (b * 0x9E3779B97F4A7C15ULL)) + ((uint64_t)k->id << 16 | (uint64_t)k->version << 8 | k->kind);
+  h ^= h >> 29;
+  h *= 0xBF58476D1CE4E5B9ULL;
+  h ^= h >> 32;
+  return h;
 }
 
 static bool reg_same_type(const dec_key *a, const dec_key *b) {
@@ -299,9 +302,46 @@ static void dec_apply_fixups(dec_schema *s) {
   }
 }
 
+void dec_schema_mark_dups(dec_schema *s) {
+  /* direct members of one object are contiguous: top level, then each struct */
+  for (size_t obj = 0; obj <= s->field_count; obj++) {
+    size_t first, count;
+    if (obj == s->field_count) { first = 0; count = s->top_count; }
+    else if (s->fields[obj].in_type == DEC_IN_STRUCT) { first = s->fields[obj].first_member; count = s->fields[obj].member_count; }
+    else continue;
+    if (first + count > s->field_count) continue;
+    if (count > 256) { s->flags |= DEC_SF_DUP_NAMES; return; }
+    for (size_t i = first; i < first + count; i++)
+      for (size_t j = first; j < i; j++)
+        if (s->fields[i].name_len == s->fields[j].name_len &&
+            memcmp(s->fields[i].name, s->fields[j].name, s->fields[i].name_len) == 0) {
+          s->flags |= DEC_SF_DUP_NAMES;
+          return;
+        }
+  }
+}
+
+void dec_schema_prepare(dec_context *ctx, dec_schema *s) {
+  dec_apply_fixups(s);
+  dec_schema_mark_dups(s);
+  kv_buf b;
+  kv_buf_init(&b);
+  for (size_t i = 0; i < s->field_count; i++) {
+    dec_field *f = &s->fields[i];
+    if (f->json_key && f->json_key_name == f->name) continue; /* shared template, done */
+    b.len = 0;
+    kv_buf_json_string(&b, f->name, f->name_len);
+    kv_buf_putc(&b, ':');
+    f->json_key = dec_strdup(ctx, b.data, b.len);
+    f->json_key_len = (uint32_t)b.len;
+    f->json_key_name = f->name;
+  }
+  kv_buf_free(&b);
+}
+
 bool dec_registry_add(dec_context *ctx, const dec_key *key, const dec_schema *s, int priority) {
   if (!s) return false;
-  dec_apply_fixups((dec_schema *)s); /* arena memory, owned by ctx */
+  dec_schema_prepare(ctx, (dec_schema *)s); /* arena memory, owned by ctx */
   dec_reg_slot *r = reg_slot(ctx, key);
   if (r && reg_live(ctx, r) && r->priority >= 0 && priority < r->priority) return false;
   if (!r) r = reg_insert(ctx, key);
@@ -641,6 +681,27 @@ kv_value dec_event_data(dec_context *ctx, const etl_event *ev, dec_source *sourc
   if (ok) *ok = good;
   if (ctx->stats_on) dec_stats_record(ctx, ev, s, src, good);
   return bag;
+}
+
+void dec_event_data_json(dec_context *ctx, const etl_event *ev, kv_buf *out, dec_source *source, bool *ok) {
+  const dec_schema *s = ev->header_kind == ETL_HT_MESSAGE ? NULL : dec_lookup(ctx, ev);
+  if (ev->header_kind == ETL_HT_MESSAGE || (s && (s->flags & DEC_SF_DUP_NAMES))) {
+    kv_value v = dec_event_data(ctx, ev, source, ok);
+    kv_to_json(out, v);
+    kv_release(v);
+    return;
+  }
+  bool good = false;
+  dec_source src = DEC_SRC_NONE;
+  if (s) {
+    good = dec_walk_json(s, ev->payload, ev->payload_len, ev->pointer_size, out);
+    src = (dec_source)s->source;
+  } else {
+    kv_buf_puts(out, "{}");
+  }
+  if (source) *source = src;
+  if (ok) *ok = good;
+  if (ctx->stats_on) dec_stats_record(ctx, ev, s, src, good);
 }
 
 /* FormatMessage-style rendering: %N (1-based top-level field), %N!fmt!,

@@ -101,6 +101,7 @@ const dec_schema *dec_es_manifest_schema(dec_context *ctx) {
   dec_schema *s = dec_schema_new(ctx, DEC_SRC_EVENTSOURCE);
   s->event_name = "ManifestData";
   if (!dec_schema_layout(ctx, s, fl, 7)) return NULL;
+  dec_schema_prepare(ctx, s);
   ctx->es_schema = s;
   return s;
 }

@@ -176,11 +176,20 @@ typedef struct dec_field {
   uint16_t flags;          /* DEC_FF_* */
   const dec_map *map;      /* NULL, or the map applied to integer values */
   uint32_t tags;           /* TraceLogging field tags (informational) */
+  /* Filled by dec_registry_add / dec_schema_prepare (leave NULL/0): the
+   * JSON-escaped key `"name":` for the JSON fast path, valid only while
+   * json_key_name == name. */
+  const char *json_key;
+  const char *json_key_name;
+  uint32_t json_key_len;
 } dec_field;
 
 /* Schema flags (dec_schema.flags). */
 enum {
-  DEC_SF_VERSION_GUESS = 0x01 /* found by version fallback, not an exact version match */
+  DEC_SF_VERSION_GUESS = 0x01, /* found by version fallback, not an exact version match */
+  DEC_SF_DUP_NAMES = 0x02      /* two fields of one object share a name (set by
+                                  dec_registry_add / the TraceLogging compiler; the
+                                  JSON fast path then falls back to building the bag) */
 };
 
 /* One event type. All strings are UTF-8, arena-owned, "" when unknown (never
@@ -275,5 +284,18 @@ const char *dec_provider_name_find(dec_context *ctx, const uint8_t guid[16]); /*
  * sets *ok=false (ok may be NULL). pointer_size is 4 or 8 (etl_event). */
 kv_value dec_walk(const dec_schema *s, const uint8_t *payload, size_t len,
                   unsigned pointer_size, bool *ok);
+
+/* Same walk, appending the compact JSON text of the bag to out instead
+ * (exactly what kv_to_json(dec_walk(...)) writes, for schemas without
+ * DEC_SF_DUP_NAMES). Returns the ok flag. */
+bool dec_walk_json(const dec_schema *s, const uint8_t *payload, size_t len,
+                   unsigned pointer_size, kv_buf *out);
+
+/* Sets DEC_SF_DUP_NAMES when some object of s has two fields of one name. */
+void dec_schema_mark_dups(dec_schema *s);
+/* Everything dec_registry_add does to a schema before storing it: the
+ * Kernel-Network fix-up flags, DEC_SF_DUP_NAMES and the JSON keys. Call it
+ * for schemas used without registering (dec_registry_add calls it). */
+void dec_schema_prepare(dec_context *ctx, dec_schema *s);
 
 #endif

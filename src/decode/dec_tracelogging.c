@@ -144,6 +144,7 @@ static const dec_schema *tl_compile(dec_context *ctx, const uint8_t guid[16], co
     ok = false;
   }
   if (ok) ok = dec_schema_layout(ctx, s, pre, n);
+  if (ok) dec_schema_prepare(ctx, s);
   free(pre);
   return ok ? s : NULL;
 }

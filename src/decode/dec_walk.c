@@ -26,6 +26,7 @@ typedef struct dec_walk_state {
   int depth;
   char err[160];        /* set on failure */
   kv_buf tmp;           /* scratch for text */
+  kv_buf *json;         /* JSON fast path: write here instead of building values */
 } dec_walk_state;
 
 static const char dec_hex_digits[] = "0123456789abcdef";
@@ -129,12 +130,18 @@ void dec_ansi_to_utf8(kv_buf *b, const uint8_t *p, size_t n) {
 
 /* Takes the scratch text as a new string value and resets the scratch. */
 static kv_value walk_take_text(dec_walk_state *w) {
-  kv_value v = kv_string(w->tmp.data ? w->tmp.data : "", w->tmp.len);
+  /* JSON mode: the value is written before the scratch is used again */
+  kv_value v = w->json ? kv_string_borrowed(w->tmp.data ? w->tmp.data : "", w->tmp.len)
+                       : kv_string(w->tmp.data ? w->tmp.data : "", w->tmp.len);
   w->tmp.len = 0;
   return v;
 }
 
-static kv_value dec_hex_value(uint64_t v) {
+static kv_value walk_cstr(dec_walk_state *w, const char *s) {
+  return w->json ? kv_string_borrowed(s, strlen(s)) : kv_cstring(s);
+}
+
+static kv_value walk_hex(dec_walk_state *w, uint64_t v) {
   char buf[20];
   int i = 19;
   buf[i] = 0;
@@ -144,7 +151,8 @@ static kv_value dec_hex_value(uint64_t v) {
   } while (v);
   buf[--i] = 'x';
   buf[--i] = '0';
-  return kv_string(buf + i, (size_t)(19 - i));
+  kv_buf_append(&w->tmp, buf + i, (size_t)(19 - i));
+  return walk_take_text(w);
 }
 
 static void dec_put_hex_bytes(kv_buf *b, const uint8_t *p, size_t n) {
@@ -248,7 +256,7 @@ static kv_value walk_int_value(dec_walk_state *w, const dec_field *f, uint64_t u
         if (m->entries[mid].value < u) lo = mid + 1;
         else hi = mid;
       }
-      if (lo < m->count && m->entries[lo].value == u) return kv_cstring(m->entries[lo].name);
+      if (lo < m->count && m->entries[lo].value == u) return walk_cstr(w, m->entries[lo].name);
     } else {
       uint64_t left = u;
       size_t start = w->tmp.len;
@@ -276,7 +284,7 @@ static kv_value walk_int_value(dec_walk_state *w, const dec_field *f, uint64_t u
   switch (out) {
   case DEC_OUT_HEXINT8: case DEC_OUT_HEXINT16: case DEC_OUT_HEXINT32: case DEC_OUT_HEXINT64:
   case DEC_OUT_CODE_POINTER:
-    return dec_hex_value(u);
+    return walk_hex(w, u);
   case DEC_OUT_BOOLEAN:
     return kv_bool(u != 0);
   case DEC_OUT_IPV4:
@@ -314,9 +322,8 @@ static kv_value walk_int_value(dec_walk_state *w, const dec_field *f, uint64_t u
   if (size <= 2) return kv_int((int32_t)u);
   if (u <= (uint64_t)INT64_MAX) return kv_long((int64_t)u);
   /* Above INT64_MAX: exact decimal text (docs/decoding.md). */
-  char buf[24];
-  int n = snprintf(buf, sizeof buf, "%llu", (unsigned long long)u);
-  return kv_string(buf, (size_t)n);
+  kv_buf_printf(&w->tmp, "%llu", (unsigned long long)u);
+  return walk_take_text(w);
 }
 
 /* Bytes [p, p+n) of a binary field -> value per out-type. */
@@ -388,7 +395,7 @@ static bool walk_scalar(dec_walk_state *w, const dec_field *f, uint16_t idx, kv_
     w->ivals[idx] = u;
     if (f->map) { *out = walk_int_value(w, f, u, false, n); return true; }
     if (f->out_type == DEC_OUT_IPV4 && n == 4) { *out = walk_int_value(w, f, u, false, n); return true; }
-    *out = dec_hex_value(u);
+    *out = walk_hex(w, u);
     return true;
   }
   case DEC_IN_POINTER: case DEC_IN_SIZET: {
@@ -402,7 +409,7 @@ static bool walk_scalar(dec_walk_state *w, const dec_field *f, uint16_t idx, kv_
       *out = walk_int_value(w, f, u, false, 8);
       return true;
     }
-    *out = dec_hex_value(u);
+    *out = walk_hex(w, u);
     return true;
   }
   case DEC_IN_BOOLEAN:
@@ -441,7 +448,7 @@ static bool walk_scalar(dec_walk_state *w, const dec_field *f, uint16_t idx, kv_
     w->pos += 8;
     if (u == 0) *out = kv_dyn_null();
     else if (u < UINT64_C(2650467743999999999)) *out = kv_datetime(kv_ticks_from_filetime((int64_t)u));
-    else *out = u <= (uint64_t)INT64_MAX ? kv_long((int64_t)u) : dec_hex_value(u);
+    else *out = u <= (uint64_t)INT64_MAX ? kv_long((int64_t)u) : walk_hex(w, u);
     return true;
   }
   case DEC_IN_SYSTEMTIME: {
@@ -586,17 +593,28 @@ static bool walk_scalar(dec_walk_state *w, const dec_field *f, uint16_t idx, kv_
 
 static bool walk_list(dec_walk_state *w, uint16_t first, uint16_t count, kv_value bag);
 
-/* One element of field idx (struct -> bag). */
-static bool walk_element(dec_walk_state *w, uint16_t idx, kv_value *out) {
+/* One element of field idx. Bag mode: *out is the value (a struct gives a
+ * bag, partial on failure). JSON mode: scalars come back in *out (text
+ * borrowed from the scratch buffer) and *direct is false; a struct is
+ * written to w->json right away and *direct is true. */
+static bool walk_element(dec_walk_state *w, uint16_t idx, kv_value *out, bool *direct) {
   const dec_field *f = &w->s->fields[idx];
+  *direct = false;
   if (++w->values > DEC_WALK_MAX_VALUES) return walk_fail(w, "too many values", f);
   if (f->in_type == DEC_IN_STRUCT) {
     if (w->depth >= DEC_WALK_MAX_DEPTH) return walk_fail(w, "structs nested too deeply", f);
-    kv_value sub = kv_dyn_bag();
     w->depth++;
-    bool ok = walk_list(w, f->first_member, f->member_count, sub);
+    bool ok;
+    if (w->json) {
+      *direct = true;
+      *out = kv_dyn_null();
+      ok = walk_list(w, f->first_member, f->member_count, kv_dyn_null());
+    } else {
+      kv_value sub = kv_dyn_bag();
+      ok = walk_list(w, f->first_member, f->member_count, sub);
+      *out = sub; /* partial struct is kept, the marker is inside */
+    }
     w->depth--;
-    *out = sub; /* partial struct is kept, the marker is inside */
     return ok;
   }
   return walk_scalar(w, f, idx, out);
@@ -610,102 +628,227 @@ static kv_value walk_marker(dec_walk_state *w) {
   return kv_string(buf, (size_t)n);
 }
 
-static bool walk_list(dec_walk_state *w, uint16_t first, uint16_t count, kv_value bag) {
-  for (uint32_t k = 0; k < count; k++) {
-    uint16_t idx = (uint16_t)(first + k);
-    const dec_field *f = &w->s->fields[idx];
-    kv_value v;
-    if (f->count_kind == DEC_COUNT_SCALAR) {
-      if (!walk_element(w, idx, &v)) {
-        if (f->in_type == DEC_IN_STRUCT) {
-          kv_bag_set(bag, f->name, f->name_len, v);
-          return false;
-        }
-        kv_bag_set(bag, f->name, f->name_len, walk_marker(w));
-        return false;
-      }
+/* Output helpers: a container is a bag (key != NULL) or an array. In JSON
+ * mode the separator/key is written first by out_begin. */
+typedef struct walk_out {
+  kv_value target;  /* bag or array (bag mode) */
+  bool first;       /* JSON: nothing written in this container yet */
+} walk_out;
+
+static void out_begin(dec_walk_state *w, walk_out *o, const dec_field *key) {
+  if (!w->json) return;
+  if (!o->first) kv_buf_putc(w->json, ',');
+  o->first = false;
+  if (key) {
+    if (key->json_key && key->json_key_name == key->name) {
+      kv_buf_append(w->json, key->json_key, key->json_key_len);
     } else {
-      uint64_t n;
-      if (f->count_kind == DEC_COUNT_FIXED) {
-        n = f->count;
-      } else if (f->count_kind == DEC_COUNT_FIELD) {
-        n = f->count < w->s->field_count ? w->ivals[f->count] : UINT64_MAX;
-      } else if (f->count_kind == DEC_COUNT_TO_END) {
-        n = UINT64_MAX; /* bounded below by the remaining bytes */
-      } else {
-        if (!walk_need(w, 2)) {
-          walk_fail(w, "truncated array count", f);
-          kv_bag_set(bag, f->name, f->name_len, walk_marker(w));
-          return false;
-        }
-        n = dec_le16(w->p + w->pos);
-        w->pos += 2;
-      }
-      if (f->count_kind == DEC_COUNT_TO_END) {
-        v = kv_dyn_array();
-        while (w->pos < w->len && w->values < DEC_WALK_MAX_VALUES) {
-          size_t save = w->pos;
-          kv_value e;
-          if (!walk_element(w, idx, &e)) { /* partial trailing element: stop quietly */
-            if (f->in_type == DEC_IN_STRUCT) kv_release(e);
-            w->pos = save;
-            w->err[0] = 0;
-            break;
-          }
-          kv_array_push(v, e);
-          if (w->pos == save) break; /* zero-size element: no progress */
-        }
-        if (f->out_type == DEC_OUT_NOPRINT || (f->flags & DEC_FF_HIDDEN)) kv_release(v);
-        else kv_bag_set(bag, f->name, f->name_len, v);
-        continue;
-      }
-      if (n > DEC_WALK_MAX_VALUES || (f->in_type != DEC_IN_STRUCT && n > w->len - w->pos + 1 && n > 0 &&
-                                      f->in_type != DEC_IN_NONNULLTERMINATEDSTRING)) {
-        walk_fail(w, "array count larger than the payload", f);
-        kv_bag_set(bag, f->name, f->name_len, walk_marker(w));
-        return false;
-      }
-      /* char arrays (CHAR8/CHAR16: integer in-type with out-type STRING)
-       * are one string, as TDH shows them */
-      if (f->out_type == DEC_OUT_STRING && !f->map &&
-          (f->in_type == DEC_IN_INT8 || f->in_type == DEC_IN_UINT8 || f->in_type == DEC_IN_UINT16)) {
-        size_t esz = f->in_type == DEC_IN_UINT16 ? 2 : 1;
-        if (n > (w->len - w->pos) / esz) {
-          walk_fail(w, "array count larger than the payload", f);
-          kv_bag_set(bag, f->name, f->name_len, walk_marker(w));
-          return false;
-        }
-        if (esz == 2) dec_utf16_to_utf8(&w->tmp, w->p + w->pos, (size_t)n * 2, false);
-        else dec_ansi_to_utf8(&w->tmp, w->p + w->pos, (size_t)n);
-        w->pos += (size_t)n * esz;
-        kv_bag_set(bag, f->name, f->name_len, walk_take_text(w));
-        continue;
-      }
-      v = kv_dyn_array();
-      for (uint64_t i = 0; i < n; i++) {
-        kv_value e;
-        if (!walk_element(w, idx, &e)) {
-          if (f->in_type == DEC_IN_STRUCT) kv_array_push(v, e);
-          else kv_array_push(v, walk_marker(w));
-          kv_bag_set(bag, f->name, f->name_len, v);
-          return false;
-        }
-        kv_array_push(v, e);
-      }
+      kv_buf_json_string(w->json, key->name, key->name_len);
+      kv_buf_putc(w->json, ':');
     }
-    if (f->out_type == DEC_OUT_NOPRINT || (f->flags & DEC_FF_HIDDEN)) kv_release(v);
-    else kv_bag_set(bag, f->name, f->name_len, v);
   }
+}
+
+/* Inline appends on a kv_buf (the struct is public; growth via kv_buf_reserve). */
+static inline void jb_append(kv_buf *b, const char *s, size_t n) {
+  if (b->cap - b->len < n + 1) kv_buf_reserve(b, n + 1);
+  memcpy(b->data + b->len, s, n);
+  b->len += n;
+}
+static inline void jb_putc(kv_buf *b, char c) {
+  if (b->cap - b->len < 2) kv_buf_reserve(b, 2);
+  b->data[b->len++] = c;
+}
+
+/* JSON text of the scalars the walker produces, byte-identical to
+ * kv_to_json(): integers without printf, ASCII strings with the same escapes
+ * (anything else goes through kv_to_json itself). */
+static void json_fast_value(kv_buf *b, kv_value v) {
+  if (v.type == KV_INT || v.type == KV_LONG) {
+    char buf[24];
+    int i = 24;
+    uint64_t u = v.u.i < 0 ? 0 - (uint64_t)v.u.i : (uint64_t)v.u.i;
+    do {
+      buf[--i] = (char)('0' + u % 10);
+      u /= 10;
+    } while (u);
+    if (v.u.i < 0) buf[--i] = '-';
+    jb_append(b, buf + i, (size_t)(24 - i));
+    return;
+  }
+  if (v.type == KV_STRING) {
+    const unsigned char *p = (const unsigned char *)v.u.s;
+    size_t n = v.len, i;
+    for (i = 0; i < n && p[i] < 0x80; i++) {
+    }
+    if (i == n) {
+      static const char hex[] = "0123456789abcdef";
+      kv_buf_reserve(b, n + 2);
+      jb_putc(b, '"');
+      size_t run = 0;
+      for (i = 0; i < n; i++) {
+        unsigned char c = p[i];
+        if (c >= 0x20 && c != '"' && c != '\\') continue;
+        jb_append(b, (const char *)p + run, i - run);
+        run = i + 1;
+        switch (c) {
+        case '"': jb_append(b, "\\\"", 2); break;
+        case '\\': jb_append(b, "\\\\", 2); break;
+        case '\n': jb_append(b, "\\n", 2); break;
+        case '\r': jb_append(b, "\\r", 2); break;
+        case '\t': jb_append(b, "\\t", 2); break;
+        case '\b': jb_append(b, "\\b", 2); break;
+        case '\f': jb_append(b, "\\f", 2); break;
+        default: {
+          char u[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
+          jb_append(b, u, 6);
+        }
+        }
+      }
+      jb_append(b, (const char *)p + run, n - run);
+      jb_putc(b, '"');
+      return;
+    }
+  }
+  kv_to_json(b, v);
+}
+
+/* Stores/writes v (takes ownership). */
+static void out_value(dec_walk_state *w, walk_out *o, const dec_field *key, kv_value v) {
+  if (w->json) {
+    json_fast_value(w->json, v);
+    kv_release(v);
+  } else if (key) {
+    kv_bag_set(o->target, key->name, key->name_len, v);
+  } else {
+    kv_array_push(o->target, v);
+  }
+}
+
+/* One element into container o (JSON: separator/key already written). */
+static bool walk_put_element(dec_walk_state *w, walk_out *o, const dec_field *key, uint16_t idx) {
+  kv_value e;
+  bool direct;
+  if (!walk_element(w, idx, &e, &direct)) {
+    if (direct) return false;                      /* JSON struct: written, marker inside */
+    if (w->s->fields[idx].in_type == DEC_IN_STRUCT) out_value(w, o, key, e); /* partial bag */
+    else out_value(w, o, key, walk_marker(w));
+    return false;
+  }
+  if (!direct) out_value(w, o, key, e);
   return true;
 }
 
-kv_value dec_walk(const dec_schema *s, const uint8_t *payload, size_t len, unsigned pointer_size,
-                  bool *ok) {
-  kv_value bag = kv_dyn_bag();
-  if (!s || !s->field_count) {
-    if (ok) *ok = true;
-    return bag;
+static bool walk_array(dec_walk_state *w, walk_out *parent, const dec_field *f, uint16_t idx) {
+  uint64_t n;
+  if (f->count_kind == DEC_COUNT_FIXED) {
+    n = f->count;
+  } else if (f->count_kind == DEC_COUNT_FIELD) {
+    n = f->count < w->s->field_count ? w->ivals[f->count] : UINT64_MAX;
+  } else if (f->count_kind == DEC_COUNT_TO_END) {
+    n = UINT64_MAX; /* bounded below by the remaining bytes */
+  } else {
+    if (!walk_need(w, 2)) {
+      walk_fail(w, "truncated array count", f);
+      out_value(w, parent, f, walk_marker(w));
+      return false;
+    }
+    n = dec_le16(w->p + w->pos);
+    w->pos += 2;
   }
+  if (f->count_kind != DEC_COUNT_TO_END &&
+      (n > DEC_WALK_MAX_VALUES || (f->in_type != DEC_IN_STRUCT && n > w->len - w->pos + 1 && n > 0))) {
+    walk_fail(w, "array count larger than the payload", f);
+    out_value(w, parent, f, walk_marker(w));
+    return false;
+  }
+  /* char arrays (CHAR8/CHAR16: integer in-type with out-type STRING) are one
+   * string, as TDH shows them */
+  if (f->count_kind != DEC_COUNT_TO_END && f->out_type == DEC_OUT_STRING && !f->map &&
+      (f->in_type == DEC_IN_INT8 || f->in_type == DEC_IN_UINT8 || f->in_type == DEC_IN_UINT16)) {
+    size_t esz = f->in_type == DEC_IN_UINT16 ? 2 : 1;
+    if (n > (w->len - w->pos) / esz) {
+      walk_fail(w, "array count larger than the payload", f);
+      out_value(w, parent, f, walk_marker(w));
+      return false;
+    }
+    if (esz == 2) dec_utf16_to_utf8(&w->tmp, w->p + w->pos, (size_t)n * 2, false);
+    else dec_ansi_to_utf8(&w->tmp, w->p + w->pos, (size_t)n);
+    w->pos += (size_t)n * esz;
+    out_value(w, parent, f, walk_take_text(w));
+    return true;
+  }
+  walk_out o = {w->json ? kv_dyn_null() : kv_dyn_array(), true};
+  if (w->json) jb_putc(w->json, '[');
+  bool ok = true;
+  if (f->count_kind == DEC_COUNT_TO_END) {
+    while (w->pos < w->len && w->values < DEC_WALK_MAX_VALUES) {
+      size_t save = w->pos, jsave = w->json ? w->json->len : 0;
+      bool first = o.first;
+      kv_value e;
+      bool direct;
+      out_begin(w, &o, NULL);
+      if (!walk_element(w, idx, &e, &direct)) { /* partial trailing element: dropped quietly */
+        if (!direct && f->in_type == DEC_IN_STRUCT) kv_release(e);
+        if (w->json) w->json->len = jsave;
+        o.first = first;
+        w->pos = save;
+        w->err[0] = 0;
+        break;
+      }
+      if (!direct) out_value(w, &o, NULL, e);
+      if (w->pos == save) break; /* zero-size element: no progress */
+    }
+  } else {
+    for (uint64_t i = 0; i < n; i++) {
+      out_begin(w, &o, NULL);
+      if (!walk_put_element(w, &o, NULL, idx)) {
+        ok = false;
+        break;
+      }
+    }
+  }
+  if (w->json) jb_putc(w->json, ']');
+  else out_value(w, parent, f, o.target);
+  return ok;
+}
+
+static bool walk_list(dec_walk_state *w, uint16_t first, uint16_t count, kv_value bag) {
+  walk_out o = {bag, true};
+  if (w->json) jb_putc(w->json, '{');
+  bool ok = true;
+  for (uint32_t k = 0; k < count && ok; k++) {
+    uint16_t idx = (uint16_t)(first + k);
+    const dec_field *f = &w->s->fields[idx];
+    bool hidden = f->out_type == DEC_OUT_NOPRINT || (f->flags & DEC_FF_HIDDEN);
+    size_t mark = w->json ? w->json->len : 0;
+    bool was_first = o.first;
+    walk_out *dst = &o, sink = {kv_dyn_null(), true};
+    if (hidden && !w->json) { /* decoded to advance, then dropped */
+      sink.target = kv_dyn_bag();
+      dst = &sink;
+    }
+    out_begin(w, dst, f);
+    if (f->count_kind == DEC_COUNT_SCALAR) ok = walk_put_element(w, dst, f, idx);
+    else ok = walk_array(w, dst, f, idx);
+    if (hidden && ok) {
+      if (w->json) {
+        w->json->len = mark;
+        o.first = was_first;
+      }
+    }
+    if (dst == &sink) {
+      if (!ok) /* the marker must stay visible */
+        kv_bag_set(bag, f->name, f->name_len, kv_retain(kv_bag_get(sink.target, f->name, f->name_len)));
+      kv_release(sink.target);
+    }
+  }
+  if (w->json) jb_putc(w->json, '}');
+  return ok;
+}
+
+static bool dec_walk_run(const dec_schema *s, const uint8_t *payload, size_t len, unsigned pointer_size,
+                         kv_value bag, kv_buf *json) {
   dec_walk_state w;
   memset(&w, 0, sizeof w);
   uint64_t small[64];
@@ -713,12 +856,31 @@ kv_value dec_walk(const dec_schema *s, const uint8_t *payload, size_t len, unsig
   w.p = payload ? payload : (const uint8_t *)"";
   w.len = payload ? len : 0;
   w.ptr_size = pointer_size == 4 ? 4 : 8;
+  w.json = json;
   w.ivals = s->field_count <= 64 ? small : kv_calloc(s->field_count, sizeof(uint64_t));
   if (s->field_count <= 64) memset(small, 0, sizeof small);
   kv_buf_init(&w.tmp);
   bool good = walk_list(&w, 0, s->top_count, bag);
+  if (json) json->data[json->len] = '\0'; /* kv_buf keeps a NUL after the text; jb_* reserved room */
   kv_buf_free(&w.tmp);
   if (w.ivals != small) free(w.ivals);
+  return good;
+}
+
+kv_value dec_walk(const dec_schema *s, const uint8_t *payload, size_t len, unsigned pointer_size,
+                  bool *ok) {
+  kv_value bag = kv_dyn_bag();
+  bool good = true;
+  if (s && s->field_count) good = dec_walk_run(s, payload, len, pointer_size, bag, NULL);
   if (ok) *ok = good;
   return bag;
+}
+
+bool dec_walk_json(const dec_schema *s, const uint8_t *payload, size_t len, unsigned pointer_size,
+                   kv_buf *out) {
+  if (!s || !s->field_count) {
+    kv_buf_puts(out, "{}");
+    return true;
+  }
+  return dec_walk_run(s, payload, len, pointer_size, kv_dyn_null(), out);
 }

@@ -67,6 +67,12 @@ const char *dec_source_name(dec_source s);
  * whether the payload decoded completely. */
 kv_value dec_event_data(dec_context *ctx, const etl_event *ev, dec_source *source, bool *ok);
 
+/* Fast path for sinks that only print EventData: appends to out exactly the
+ * JSON text kv_to_json(dec_event_data(ctx, ev, ...)) would give, without
+ * building the dynamic value (no allocation per field). Same *source / *ok
+ * semantics; counted in stats like dec_event_data. */
+void dec_event_data_json(dec_context *ctx, const etl_event *ev, kv_buf *out, dec_source *source, bool *ok);
+
 /* Optional rendered message (manifest message / WPP text), new string or
  * empty string when none. */
 kv_value dec_event_message(dec_context *ctx, const etl_event *ev);

@@ -254,6 +254,17 @@ static void test_tracelogging_truncation(void) {
     bool ok = true;
     kv_value bag = dec_event_data(ctx, &ev, NULL, &ok);
     size_t n = kv_bag_count(bag);
+    { /* the JSON fast path writes the same text, marker included */
+      kv_buf fa, fb;
+      kv_buf_init(&fa);
+      kv_buf_init(&fb);
+      kv_to_json(&fa, bag);
+      bool ok2;
+      dec_event_data_json(ctx, &ev, &fb, NULL, &ok2);
+      TEST_CHECK(fa.len == fb.len && memcmp(fa.data, fb.data, fa.len) == 0 && ok2 == ok);
+      kv_buf_free(&fa);
+      kv_buf_free(&fb);
+    }
     if (!ok && n) {
       const char *k;
       size_t kl;
