@@ -8,13 +8,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-#if defined(E2K_HAVE_ZLIB)
+#if defined(E2K_HAVE_LIBDEFLATE)
+#include <libdeflate.h>
+#elif defined(E2K_HAVE_ZLIB)
 #include <zlib.h>
 #endif
 
 /* ---- gzip ---- */
 
-#if !defined(E2K_HAVE_ZLIB)
+#if !defined(E2K_HAVE_ZLIB) && !defined(E2K_HAVE_LIBDEFLATE)
 static uint32_t ku_crc_table[256];
 static int ku_crc_ready;
 static uint32_t ku_crc32(uint32_t crc, const unsigned char *p, size_t n) {
@@ -33,7 +35,18 @@ static uint32_t ku_crc32(uint32_t crc, const unsigned char *p, size_t n) {
 #endif
 
 int ku_gzip(const void *in, size_t len, int level, kv_buf *out) {
-#if defined(E2K_HAVE_ZLIB)
+#if defined(E2K_HAVE_LIBDEFLATE)
+  /* one compressor per call: allocation is cheap next to a 4 MiB batch */
+  struct libdeflate_compressor *c = libdeflate_alloc_compressor(level);
+  if (!c) return -1;
+  size_t bound = libdeflate_gzip_compress_bound(c, len);
+  kv_buf_reserve(out, bound);
+  size_t n = libdeflate_gzip_compress(c, in, len, out->data + out->len, bound);
+  libdeflate_free_compressor(c);
+  if (n == 0) return -1;
+  out->len += n;
+  return 0;
+#elif defined(E2K_HAVE_ZLIB)
   z_stream z;
   memset(&z, 0, sizeof z);
   if (deflateInit2(&z, level, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK) return -1;
@@ -173,17 +186,6 @@ static char *ku_put_u(char *p, uint64_t v, int width) {
   return p;
 }
 
-static void ku_put_long(kv_buf *b, int64_t v) {
-  char tmp[24];
-  char *p = tmp;
-  uint64_t u = (uint64_t)v;
-  if (v < 0) {
-    *p++ = '-';
-    u = 0 - u;
-  }
-  p = ku_put_u(p, u, 1);
-  kv_buf_append(b, tmp, (size_t)(p - tmp));
-}
 
 void ku_format_datetime_fast(kv_buf *b, int64_t ticks) {
   if (ticks < 0 || ticks > INT64_C(3155378975999999999)) { /* outside 0001..9999 */
@@ -226,20 +228,23 @@ void ku_format_datetime_fast(kv_buf *b, int64_t ticks) {
   kv_buf_append(b, tmp, (size_t)(p - tmp));
 }
 
-static void ku_json_scalar(kv_buf *b, kv_value v) {
-  if (kv_is_null(v)) {
-    kv_buf_puts(b, "null");
-    return;
+/* Appends a guid in Kusto's text form (Data1..3 little-endian) without printf. */
+static char *ku_put_guid(char *p, const uint8_t g[16]) {
+  static const char hx[] = "0123456789abcdef";
+  static const uint8_t order[16] = {3, 2, 1, 0, 5, 4, 7, 6, 8, 9, 10, 11, 12, 13, 14, 15};
+  for (int i = 0; i < 16; i++) {
+    if (i == 4 || i == 6 || i == 8 || i == 10) *p++ = '-';
+    uint8_t c = g[order[i]];
+    *p++ = hx[c >> 4];
+    *p++ = hx[c & 15];
   }
+  return p;
+}
+
+/* Slow path for values that need the value library (escapes, reals, dynamic). */
+static void ku_json_scalar_slow(kv_buf *b, kv_value v) {
   kv_type t = (kv_type)v.type;
-  if (t == KV_DYNAMIC) {
-    kv_to_json(b, v);
-    return;
-  }
   switch (t) {
-  case KV_BOOL: kv_buf_puts(b, v.u.b ? "true" : "false"); break;
-  case KV_INT:
-  case KV_LONG: ku_put_long(b, v.u.i); break;
   case KV_REAL:
   case KV_DECIMAL: {
     size_t start = b->len;
@@ -247,41 +252,92 @@ static void ku_json_scalar(kv_buf *b, kv_value v) {
     char c = b->data[start];
     if (c == 'N' || c == 'I' || (c == '-' && b->data[start + 1] == 'I')) {
       /* NaN/Infinity are not JSON numbers: send the text, Kusto parses it */
-      size_t n = b->len - start;
       char tmp[16];
-      memcpy(tmp, b->data + start, n < sizeof tmp ? n : sizeof tmp);
+      size_t n = b->len - start;
+      if (n > sizeof tmp) n = sizeof tmp;
+      memcpy(tmp, b->data + start, n);
       b->len = start;
       kv_buf_putc(b, '"');
-      kv_buf_append(b, tmp, n < sizeof tmp ? n : sizeof tmp);
+      kv_buf_append(b, tmp, n);
       kv_buf_putc(b, '"');
     }
     break;
   }
   case KV_STRING: kv_buf_json_string(b, v.u.s ? v.u.s : "", v.len); break;
-  case KV_DATETIME: ku_format_datetime_fast(b, v.u.i); break;
   case KV_TIMESPAN:
     kv_buf_putc(b, '"');
     kv_format_timespan(b, v.u.i);
     kv_buf_putc(b, '"');
     break;
-  case KV_GUID:
-    kv_buf_putc(b, '"');
-    kv_format_guid(b, v.u.g);
-    kv_buf_putc(b, '"');
-    break;
+  case KV_DATETIME: ku_format_datetime_fast(b, v.u.i); break;
   default: kv_to_json(b, v); break;
   }
 }
 
+/* True when a string can be copied between quotes as is (printable ASCII
+ * without '"' and '\'); anything else goes through kv_buf_json_string. */
+static bool ku_plain_ascii(const char *s, size_t n) {
+  const unsigned char *p = (const unsigned char *)s;
+  for (size_t i = 0; i < n; i++)
+    if (p[i] < 0x20 || p[i] >= 0x80 || p[i] == '"' || p[i] == '\\') return false;
+  return true;
+}
+
 void ku_rowfmt_row(const ku_rowfmt *f, kv_buf *b, const kv_value *vals, int count) {
   int n = count < f->count ? count : f->count;
-  for (int i = 0; i < n; i++) {
-    kv_buf_append(b, f->keys.data + f->offs[i], f->offs[i + 1] - f->offs[i]);
-    ku_json_scalar(b, vals[i]);
+  for (int i = 0; i < f->count; i++) {
+    size_t klen = f->offs[i + 1] - f->offs[i];
+    /* worst fast-path value: a guid or datetime in quotes (< 48 bytes) */
+    kv_buf_reserve(b, klen + 48);
+    memcpy(b->data + b->len, f->keys.data + f->offs[i], klen);
+    b->len += klen;
+    char *p = b->data + b->len;
+    if (i >= n || kv_is_null(vals[i])) {
+      memcpy(p, "null", 4);
+      b->len += 4;
+      continue;
+    }
+    kv_value v = vals[i];
+    switch ((kv_type)v.type) {
+    case KV_BOOL:
+      if (v.u.b) { memcpy(p, "true", 4); b->len += 4; } else { memcpy(p, "false", 5); b->len += 5; }
+      break;
+    case KV_INT:
+    case KV_LONG: {
+      uint64_t u = (uint64_t)v.u.i;
+      if (v.u.i < 0) {
+        *p++ = '-';
+        u = 0 - u;
+      }
+      p = ku_put_u(p, u, 1);
+      b->len = (size_t)(p - b->data);
+      break;
+    }
+    case KV_DATETIME:
+      if (v.u.i >= 0 && v.u.i <= INT64_C(3155378975999999999)) ku_format_datetime_fast(b, v.u.i);
+      else ku_json_scalar_slow(b, v);
+      break;
+    case KV_GUID:
+      *p++ = '"';
+      p = ku_put_guid(p, v.u.g);
+      *p++ = '"';
+      b->len = (size_t)(p - b->data);
+      break;
+    case KV_STRING:
+      if (v.len < 4096 && ku_plain_ascii(v.u.s, v.len)) {
+        kv_buf_reserve(b, v.len + 2);
+        p = b->data + b->len;
+        *p++ = '"';
+        memcpy(p, v.u.s, v.len);
+        p += v.len;
+        *p++ = '"';
+        b->len = (size_t)(p - b->data);
+      } else {
+        ku_json_scalar_slow(b, v);
+      }
+      break;
+    default: ku_json_scalar_slow(b, v); break;
+    }
   }
-  for (int i = n; i < f->count; i++) {
-    kv_buf_append(b, f->keys.data + f->offs[i], f->offs[i + 1] - f->offs[i]);
-    kv_buf_puts(b, "null");
-  }
-  kv_buf_puts(b, f->count ? "}\n" : "{}\n");
+  kv_buf_append(b, f->count ? "}\n" : "{}\n", f->count ? 2 : 3);
 }

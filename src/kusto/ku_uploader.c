@@ -42,6 +42,7 @@ struct ku_uploader {
   uint64_t cur_rows;
   size_t cur_flushed; /* bytes of cur already appended to the journal */
   uint64_t cur_start_ns;
+  uint64_t rows_in_local; /* rows written (caller thread only) */
   /* shared, under mu */
   plat_mutex *mu;
   plat_cond *cv_work;  /* thread waits for batches */
@@ -289,6 +290,9 @@ static void ku_enqueue(ku_uploader *u, ku_batch *b) {
 }
 
 static int ku_close_batch(ku_uploader *u, char *err, size_t err_len) {
+  plat_mutex_lock(u->mu);
+  u->st.rows_in = u->rows_in_local;
+  plat_mutex_unlock(u->mu);
   if (u->cur_rows == 0) return 0;
   if (ku_journal_append_open(u->j, u->cur_id, u->cur.data + u->cur_flushed,
                              u->cur.len - u->cur_flushed) != 0 ||
@@ -340,7 +344,7 @@ static int ku_wait_space(ku_uploader *u, char *err, size_t err_len) {
 }
 
 int ku_uploader_write(ku_uploader *u, const kv_value *vals, int count, char *err, size_t err_len) {
-  if ((u->st.rows_in & 1023) == 0) {
+  if ((u->rows_in_local & 1023) == 0) {
     if (ku_wait_space(u, err, err_len) != 0) return -1;
   }
   size_t before = u->cur.len;
@@ -357,9 +361,12 @@ int ku_uploader_write(ku_uploader *u, const kv_value *vals, int count, char *err
     if (rc != 0) return -1;
   }
   u->cur_rows++;
-  plat_mutex_lock(u->mu);
-  u->st.rows_in++;
-  plat_mutex_unlock(u->mu);
+  /* rows_in is written by this thread only; the mutex is for readers */
+  if ((++u->rows_in_local & 1023) == 0) {
+    plat_mutex_lock(u->mu);
+    u->st.rows_in = u->rows_in_local;
+    plat_mutex_unlock(u->mu);
+  }
   if (u->cur.len - u->cur_flushed >= KU_JOURNAL_CHUNK) {
     if (ku_journal_append_open(u->j, u->cur_id, u->cur.data + u->cur_flushed,
                                u->cur.len - u->cur_flushed) != 0) {

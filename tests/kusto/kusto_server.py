@@ -128,6 +128,8 @@ class State:
         self.device_polls = {}
         self.azurite = None
         self.ingest_count = 0
+        self.discard = args.discard
+        self.discarded_rows = 0
         self.queued_count = 0
 
     def table(self, db, name, create=False):
@@ -693,6 +695,11 @@ class KustoHandler(Base):
         if ST.streaming == "offpolicy":
             return self.send(400, one_api_error("BadRequest_StreamingIngestionPolicyNotEnabled",
                                                 "Streaming ingestion policy is not enabled for the table", True))
+        if ST.discard:  # benchmark mode: count rows, store nothing
+            with ST.lock:
+                ST.discarded_rows += body.count(b"\n")
+                ST.ingest_count += 1
+            return self.send(200, {"Tables": [v1_table([("ConsumedRecordsCount", "long")], [[body.count(b"\n")]])]})
         if len(body) > STREAM_MAX:
             return self.send(413, one_api_error("Stream_InputStreamTooLarge", "stream exceeds 4 MB", True))
         with ST.lock:
@@ -795,7 +802,8 @@ class KustoHandler(Base):
                 t["rows"] = spec.get("rows", [])
                 return self.send(200, {"ok": True})
             if u.path == "/test/stats":
-                return self.send(200, {"streaming_ingests": ST.ingest_count, "queued_ingests": ST.queued_count})
+                return self.send(200, {"streaming_ingests": ST.ingest_count, "queued_ingests": ST.queued_count,
+                                       "discarded_rows": ST.discarded_rows})
         return self.send(404, {"error": "unknown control path"})
 
 
@@ -910,6 +918,7 @@ def main():
     ap.add_argument("--streaming", default="on", choices=["on", "off404", "offpolicy"])
     ap.add_argument("--azurite-blob", help="Azurite blob endpoint, e.g. http://127.0.0.1:10000")
     ap.add_argument("--azurite-queue", help="Azurite queue endpoint")
+    ap.add_argument("--discard", action="store_true", help="benchmark: accept streaming rows without storing")
     ap.add_argument("--ports-file", help="write {engine,dm,auth} ports as JSON here")
     args = ap.parse_args()
     ST = State(args)
