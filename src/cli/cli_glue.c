@@ -5,11 +5,10 @@
 
 #include "cli/cli.h"
 #include "cli/cli_internal.h"
+#include "sink/sink_kusto.h"
 
 sink *cli_kusto_sink(const cli_config *cfg, char *err, size_t err_len) {
-  (void)cfg;
-  snprintf(err, err_len, "not supported yet: upload to Kusto (cluster:)");
-  return NULL;
+  return sink_kusto_new(&cfg->kusto, err, err_len);
 }
 
 int cli_selftest(void) {
