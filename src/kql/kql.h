@@ -49,6 +49,7 @@ typedef struct kql_options {
   const char *query_name;     /* for error messages, e.g. "q.kql" or "query" */
   const kv_schema *input;     /* schema of the input stream, or NULL for no input */
   int64_t lateness_ticks;     /* allowed out-of-orderness for time windows; 0 = default (5 s) */
+  int64_t max_range_rows;     /* cap on rows a range source may generate; 0 = default (1e8) */
 } kql_options;
 
 /* Compiles `text`. The first table name that is not let-bound stands for the

@@ -1316,7 +1316,7 @@ static void kql_name_number(kv_buf *buf, kql_node *n) {
 
 /* summarize [aggs] [by keys] */
 static int kql_bind_summarize(kql_binder *b, kql_node *op, kql_scope *sc, kql_pipe *p,
-                              bool distinct) {
+                              bool distinct, int *agg_start) {
   kql_node *aggs = distinct ? NULL : op->kids[0];
   kql_node *by = distinct ? op : op->kids[1];
   kv_schema out = {0};
@@ -1361,6 +1361,7 @@ static int kql_bind_summarize(kql_binder *b, kql_node *op, kql_scope *sc, kql_pi
   for (int a = 0; a < naggs; a++) {
     kql_node *it = aggs->kids[a];
     const char *alias = NULL;
+    if (agg_start) agg_start[a] = out.count;
     kql_node *cn = it;
     if (it->kind == KQL_N_ASSIGN) {
       if (it->flags == 1) {
@@ -1529,6 +1530,113 @@ fail:
   return -1;
 }
 
+
+/* Finds aggregate calls inside an expression and replaces them with names of
+ * hidden columns (__aggN) that a plain summarize computes; returns the copy. */
+static kql_node *kql_hoist_aggs(kql_binder *b, kql_node *n, kql_node *aggs, int *count) {
+  if (n->kind == KQL_N_CALL && n->flags == 0 && kql_agg_lookup(n->name, n->name_len) &&
+      !kql_fn_lookup(n->name, n->name_len)) {
+    char nm[32];
+    snprintf(nm, sizeof nm, "__agg%d", (*count)++);
+    kql_node *as = kql_node_new(b->a, KQL_N_ASSIGN, n->pos);
+    as->name = kql_arena_strdup(b->a, nm, strlen(nm));
+    as->name_len = (uint32_t)strlen(nm);
+    kql_node_add(b->a, as, n);
+    kql_node_add(b->a, aggs, as);
+    kql_node *ref = kql_node_new(b->a, KQL_N_NAME, n->pos);
+    ref->name = as->name;
+    ref->name_len = as->name_len;
+    ref->end = n->end;
+    return ref;
+  }
+  if (!n->nkids) return n;
+  kql_node *c = kql_arena_alloc(b->a, sizeof *c);
+  *c = *n;
+  c->kids = kql_arena_alloc(b->a, sizeof(kql_node *) * (size_t)n->nkids);
+  c->cap = n->nkids;
+  for (int i = 0; i < n->nkids; i++) c->kids[i] = kql_hoist_aggs(b, n->kids[i], aggs, count);
+  return c;
+}
+
+static int kql_bind_summarize_exprs(kql_binder *b, kql_node *op, kql_scope *sc, kql_pipe *p) {
+  kql_node *aggs = op->kids[0];
+  bool any_expr = false;
+  for (int a = 0; a < aggs->nkids; a++) {
+    kql_node *cn = aggs->kids[a]->kind == KQL_N_ASSIGN ? aggs->kids[a]->kids[0] : aggs->kids[a];
+    if (aggs->kids[a]->kind == KQL_N_ASSIGN && aggs->kids[a]->flags == 1) continue;
+    if (!(cn->kind == KQL_N_CALL && cn->flags == 0 && kql_agg_lookup(cn->name, cn->name_len))) any_expr = true;
+  }
+  if (!any_expr) return kql_bind_summarize(b, op, sc, p, false, NULL);
+  /* plain aggregates stay; expressions get their aggregates hoisted */
+  kql_node *naggs = kql_node_new(b->a, KQL_N_CLAUSE, aggs->pos);
+  naggs->name = "aggs";
+  int hidden = 0;
+  kql_node **exprs = kql_arena_alloc(b->a, sizeof(kql_node *) * (size_t)(aggs->nkids + 1));
+  int *item_of = kql_arena_alloc(b->a, sizeof(int) * (size_t)(aggs->nkids + 1));
+  for (int a = 0; a < aggs->nkids; a++) {
+    kql_node *it = aggs->kids[a];
+    kql_node *cn = it->kind == KQL_N_ASSIGN ? it->kids[0] : it;
+    if (cn->kind == KQL_N_CALL && cn->flags == 0 && kql_agg_lookup(cn->name, cn->name_len)) {
+      item_of[a] = naggs->nkids;
+      exprs[a] = NULL;
+      kql_node_add(b->a, naggs, it);
+    } else {
+      item_of[a] = -1;
+      exprs[a] = kql_hoist_aggs(b, cn, naggs, &hidden);
+    }
+  }
+  kql_node *nop = kql_arena_alloc(b->a, sizeof *nop);
+  *nop = *op;
+  nop->kids = kql_arena_alloc(b->a, sizeof(kql_node *) * 2);
+  nop->cap = 2;
+  nop->kids[0] = naggs;
+  nop->kids[1] = op->kids[1];
+  int *start = kv_calloc((size_t)(naggs->nkids + 1), sizeof(int));
+  int nkeys = op->kids[1]->nkids;
+  if (kql_bind_summarize(b, nop, sc, p, false, start)) {
+    free(start);
+    return -1;
+  }
+  start[naggs->nkids] = p->schema.count;
+  /* projection: keys, then each original item */
+  kv_schema in = p->schema;
+  int cap = in.count + aggs->nkids + 1;
+  int *src = kv_malloc(sizeof(int) * (size_t)cap);
+  kql_expr **ex = kv_calloc((size_t)cap, sizeof(kql_expr *));
+  kv_schema out = {0};
+  int n = 0;
+  for (int k = 0; k < nkeys; k++) {
+    src[n++] = k;
+    kql_schema_add(b, &out, in.cols[k].name, in.cols[k].type);
+  }
+  for (int a = 0; a < aggs->nkids; a++) {
+    if (item_of[a] >= 0) {
+      for (int c = start[item_of[a]]; c < start[item_of[a] + 1]; c++) {
+        if (!strncmp(in.cols[c].name, "__agg", 5)) break;
+        src[n++] = c;
+        kql_schema_add(b, &out, kql_unique_name(b, &out, in.cols[c].name), in.cols[c].type);
+      }
+      continue;
+    }
+    kql_expr *e = kql_bind_expr(b, exprs[a], &in, sc);
+    if (!e) {
+      for (int k = 0; k < n; k++) kql_expr_free(ex[k]);
+      free(ex);
+      free(src);
+      free(start);
+      return -1;
+    }
+    const char *name = aggs->kids[a]->kind == KQL_N_ASSIGN ? aggs->kids[a]->name : kql_column_n(b);
+    src[n] = -1;
+    ex[n++] = e;
+    kql_schema_add(b, &out, kql_unique_name(b, &out, name), e->type);
+  }
+  free(start);
+  p->schema = out;
+  kql_pipe_append(p, kql_op_map_new(&b->q->ex, n, src, ex, false));
+  return 0;
+}
+
 static int kql_bind_sort(kql_binder *b, kql_node *op, kql_scope *sc, kql_pipe *p, int first,
                          int64_t limit) {
   int nk = op->nkids - first;
@@ -1553,7 +1661,7 @@ static int kql_bind_operator_inner(kql_binder *b, kql_node *op, kql_scope *sc, k
 static int kql_bind_operator(kql_binder *b, kql_node *op, kql_scope *sc, kql_pipe *p) {
   static const char *const keeps[] = {"where", "extend", "project", "project-away", "project-keep",
                                       "project-rename", "project-reorder", "take", "parse",
-                                      "parse-where", "mv-expand", "render", "serialize", NULL};
+                                      "parse-where", "mv-expand", "render", "serialize", "as", NULL};
   bool keep = false;
   for (int i = 0; keeps[i]; i++)
     if (kql_node_is(op, keeps[i])) keep = true;
@@ -1593,8 +1701,8 @@ static int kql_bind_operator_inner(kql_binder *b, kql_node *op, kql_scope *sc, k
   if (kql_node_is(op, "project-away") || kql_node_is(op, "project-keep") ||
       kql_node_is(op, "project-reorder") || kql_node_is(op, "project-rename"))
     return kql_bind_project_variant(b, op, p);
-  if (kql_node_is(op, "summarize")) return kql_bind_summarize(b, op, sc, p, false);
-  if (kql_node_is(op, "distinct")) return kql_bind_summarize(b, op, sc, p, true);
+  if (kql_node_is(op, "summarize")) return kql_bind_summarize_exprs(b, op, sc, p);
+  if (kql_node_is(op, "distinct")) return kql_bind_summarize(b, op, sc, p, true, NULL);
   if (kql_node_is(op, "count")) {
     if (op->str[0]) return kql_bind_fail(b, op->pos, "not supported yet: count as");
     kql_pipe_append(p, kql_op_count_new(ex));
@@ -1616,10 +1724,9 @@ static int kql_bind_operator_inner(kql_binder *b, kql_node *op, kql_scope *sc, k
   }
   if (kql_node_is(op, "sort")) return kql_bind_sort(b, op, sc, p, 0, -1);
   if (kql_node_is(op, "render")) return 0; /* presentation only: rows unchanged */
-  if (kql_node_is(op, "as")) {
-    kql_ent *e = kql_scope_add(b, sc, op->kids[0]->name, KQL_ENT_TABULAR);
-    (void)e;
-    return kql_bind_fail(b, op->pos, "not supported yet: as");
+  if (kql_node_is(op, "as")) { /* names the result (union withsource); rows unchanged */
+    p->leg_name = op->kids[0]->name;
+    return 0;
   }
   return kql_bind_op_more(b, op, sc, p);
 }
@@ -1899,6 +2006,7 @@ int kql_bind_tabular(kql_binder *b, kql_node *n, kql_scope *sc, kql_pipe *p) {
           le->scope = fs;
         }
         if (rc == 0 && body->nkids) rc = kql_bind_tabular(b, body->kids[body->nkids - 1], fs, p);
+        if (rc == 0 && !p->leg_name) p->leg_name = e->name;
         break;
       }
       rc = kql_bind_fail(b, n->pos, "not supported yet: tabular function %s()", n->name);

@@ -40,6 +40,7 @@ typedef struct kql_pipe {
   kql_op *head, *tail;
   kv_schema schema; /* arena */
   bool serialized;  /* row order is defined (row_number/prev/next allowed) */
+  const char *leg_name; /* union withsource: 'as' name or view name */
 } kql_pipe;
 
 typedef struct kql_binder {

@@ -44,22 +44,20 @@ static int kql_check_params(kql_binder *b, kql_node *op, const char *const *allo
 }
 
 /* ---- union ---- */
-static int kql_union_add_cols(kql_binder *b, kv_schema *u, const kv_schema *s, int *map, uint32_t pos) {
-  for (int i = 0; i < u->count; i++) map[i] = -1;
-  for (int c = 0; c < s->count; c++) {
-    int at = kql_schema_find(u, s->cols[c].name, strlen(s->cols[c].name));
-    if (at >= 0 && u->cols[at].type != s->cols[c].type)
-      return kql_bind_fail(b, pos, "not supported yet: union of column '%s' with types %s and %s",
-                           s->cols[c].name, kv_type_name(u->cols[at].type), kv_type_name(s->cols[c].type));
-    if (at < 0) kql_schema_add(b, u, s->cols[c].name, s->cols[c].type);
-  }
-  return 0;
-}
+/* Union schema: columns by name in leg order; the same name with different
+ * types becomes name_<type> for each (emulator: union-operator-03). */
+typedef struct {
+  const char *orig;
+  kv_type type;
+  bool renamed;
+} kql_ucol;
 
 static int kql_bind_union(kql_binder *b, kql_node *op, kql_scope *sc, kql_pipe *p, bool is_source) {
-  static const char *const allowed[] = {"isfuzzy", "kind", NULL};
+  static const char *const allowed[] = {"isfuzzy", "kind", "withsource", "with_source", NULL};
   if (kql_check_params(b, op, allowed)) return -1;
   const char *kind = kql_param(op, "kind");
+  const char *ws = kql_param(op, "withsource");
+  if (!ws) ws = kql_param(op, "with_source");
   if (kind && strcmp(kind, "outer") != 0) return kql_bind_fail(b, op->pos, "not supported yet: union kind=%s", kind);
   int nlegs = op->nkids + (is_source ? 0 : 1);
   kql_pipe *legs = kv_calloc((size_t)nlegs, sizeof(kql_pipe));
@@ -77,22 +75,61 @@ static int kql_bind_union(kql_binder *b, kql_node *op, kql_scope *sc, kql_pipe *
     }
     if (rc == 0 && legs[i].kind == KQL_SRC_INPUT) input_leg = i;
   }
-  /* union schema in leg order */
-  kv_schema u = {0};
+  if (rc == 0 && ws && input_leg >= 0) rc = kql_bind_fail(b, op->pos, "not supported yet: union withsource with the input stream");
+  int cap = 1;
+  for (int i = 0; i < nlegs; i++) cap += legs[i].schema.count;
+  kql_ucol *uc = kv_calloc((size_t)cap, sizeof(kql_ucol));
+  int nu = 0;
   int **maps = kv_calloc((size_t)nlegs, sizeof(int *));
+  int **lmap = kv_calloc((size_t)nlegs, sizeof(int *)); /* leg col -> union col */
+  if (rc == 0 && ws) {
+    uc[nu].orig = ws;
+    uc[nu++].type = KV_STRING;
+  }
   for (int i = 0; i < nlegs && rc == 0; i++) {
-    int *tmp = kv_calloc((size_t)(u.count + legs[i].schema.count + 1), sizeof(int));
-    rc = kql_union_add_cols(b, &u, &legs[i].schema, tmp, op->pos);
-    free(tmp);
+    lmap[i] = kv_calloc((size_t)(legs[i].schema.count + 1), sizeof(int));
+    for (int c = 0; c < legs[i].schema.count; c++) {
+      const char *nm = legs[i].schema.cols[c].name;
+      kv_type t = legs[i].schema.cols[c].type;
+      int at = -1;
+      bool clash = false;
+      for (int k = 0; k < nu; k++)
+        if (!strcmp(uc[k].orig, nm)) {
+          if (uc[k].type == t) at = k;
+          else clash = true;
+        }
+      if (at < 0) {
+        uc[nu].orig = nm;
+        uc[nu].type = t;
+        at = nu++;
+        if (clash)
+          for (int k = 0; k < nu; k++)
+            if (!strcmp(uc[k].orig, nm)) uc[k].renamed = true;
+      }
+      lmap[i][c] = at;
+    }
+  }
+  kv_schema u = {0};
+  for (int k = 0; k < nu && rc == 0; k++) {
+    if (uc[k].renamed) {
+      char buf[300];
+      snprintf(buf, sizeof buf, "%s_%s", uc[k].orig, kv_type_name(uc[k].type));
+      kql_schema_add(b, &u, buf, uc[k].type);
+    } else {
+      kql_schema_add(b, &u, uc[k].orig, uc[k].type);
+    }
   }
   for (int i = 0; i < nlegs && rc == 0; i++) {
     maps[i] = kv_malloc(sizeof(int) * (size_t)(u.count ? u.count : 1));
-    for (int c = 0; c < u.count; c++)
-      maps[i][c] = kql_schema_find(&legs[i].schema, u.cols[c].name, strlen(u.cols[c].name));
+    for (int c = 0; c < u.count; c++) maps[i][c] = -1;
+    for (int c = 0; c < legs[i].schema.count; c++) maps[i][lmap[i][c]] = c;
   }
+  const char **leg_names = kv_calloc((size_t)nlegs, sizeof(char *));
+  for (int i = 0; i < nlegs; i++) leg_names[i] = legs[i].leg_name;
   kql_table **tables = kv_calloc((size_t)nlegs, sizeof(kql_table *));
   int ntables = 0;
   int **tmaps = kv_calloc((size_t)nlegs, sizeof(int *));
+  int *tleg = kv_calloc((size_t)nlegs, sizeof(int));
   for (int i = 0; i < nlegs && rc == 0; i++) {
     if (i == input_leg) continue;
     kql_table *t = kql_pipe_materialize(b, &legs[i], op->pos);
@@ -101,6 +138,7 @@ static int kql_bind_union(kql_binder *b, kql_node *op, kql_scope *sc, kql_pipe *
       break;
     }
     tables[ntables] = t;
+    tleg[ntables] = i;
     tmaps[ntables++] = maps[i];
     maps[i] = NULL;
   }
@@ -116,13 +154,18 @@ static int kql_bind_union(kql_binder *b, kql_node *op, kql_scope *sc, kql_pipe *
       kql_table *t = kql_table_new(&u);
       kql_own_table(b, t);
       kv_value *row = kv_calloc((size_t)(u.count ? u.count : 1), sizeof(kv_value));
-      for (int k = 0; k < ntables; k++)
+      for (int k = 0; k < ntables; k++) {
+        char argname[32];
+        snprintf(argname, sizeof argname, "union_arg%d", tleg[k]);
+        const char *lname = leg_names[tleg[k]] ? leg_names[tleg[k]] : argname;
         for (size_t r = 0; r < tables[k]->nrows; r++) {
           kv_value *src = kql_table_row(tables[k], r);
           for (int c = 0; c < u.count; c++)
             row[c] = tmaps[k][c] >= 0 ? src[tmaps[k][c]] : kv_null(u.cols[c].type);
+          if (ws) row[0] = kv_string_borrowed(lname, strlen(lname));
           kql_table_add_row(t, row);
         }
+      }
       free(row);
       memset(p, 0, sizeof *p);
       p->from = p->to = p->step = kv_null(KV_LONG);
@@ -135,8 +178,15 @@ static int kql_bind_union(kql_binder *b, kql_node *op, kql_scope *sc, kql_pipe *
       if (legs[i].head) kql_pipe_free(&legs[i]);
     if (!is_source) memset(p, 0, sizeof *p);
   }
-  for (int i = 0; i < nlegs; i++) free(maps[i]);
+  for (int i = 0; i < nlegs; i++) {
+    free(maps[i]);
+    free(lmap[i]);
+  }
   free(maps);
+  free(lmap);
+  free(uc);
+  free(leg_names);
+  free(tleg);
   if (tmaps)
     for (int k = 0; k < ntables; k++) free(tmaps[k]);
   free(tmaps);

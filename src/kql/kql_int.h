@@ -163,6 +163,7 @@ struct kql_exec {
   bool failed;
   int64_t now_ticks;
   int64_t lateness;
+  int64_t max_range_rows;
   kql_regex_scratch *scratch;
   kql_emit_fn emit;
   void *emit_ud;

@@ -408,7 +408,7 @@ int kql_run_source(kql_exec *ex, kql_src_kind kind, kql_table *t, kv_value from,
       rc = kql_op_push_vals(head, kql_table_row(t, i), t->schema.count);
   } else if (kind == KQL_SRC_RANGE) {
     kv_value cur = kv_retain(from);
-    int guard = 0;
+    int64_t guard = 0;
     for (;;) {
       int dir = 1;
       kv_value zero = kv_long(0);
@@ -422,8 +422,8 @@ int kql_run_source(kql_exec *ex, kql_src_kind kind, kql_table *t, kv_value from,
       kv_release(cur);
       cur = nx;
       if (kv_cmp(KV_CMP_EQ, step, zero) == 1 || kv_is_null(cur)) break;
-      if (++guard > 100000000) {
-        rc = kql_exec_fail(ex, 0, "range: more than 100000000 rows");
+      if (++guard > ex->max_range_rows) {
+        rc = kql_exec_fail(ex, 0, "range: more than %lld rows", (long long)ex->max_range_rows);
         break;
       }
     }

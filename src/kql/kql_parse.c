@@ -95,7 +95,7 @@ static void kql_p_fail_tok(kql_parser *p, const char *what) {
   if (t->kind == KQL_TK_ERROR) {
     kql_p_fail(p, t->pos, "%.*s", (int)t->str_len, t->str);
   } else if (t->kind == KQL_TK_EOF) {
-    kql_p_fail(p, t->pos, "%s", what);
+    kql_p_fail(p, kql_p_prev_end(p), "%s", what); /* just after the last token */
   } else {
     kql_p_fail(p, t->pos, "%s (found '%.*s')", what, (int)(t->len > 40 ? 40 : t->len),
                p->src + t->pos);

@@ -26,6 +26,7 @@ int kql_query_compile(kql_query **out, const char *text, size_t len, const kql_o
   q->ex.err = err;
   q->ex.lateness = opt && opt->lateness_ticks > 0 ? opt->lateness_ticks : 5 * KV_TICKS_PER_SECOND;
   q->ex.now_ticks = KV_UNIX_EPOCH_TICKS + (int64_t)time(NULL) * KV_TICKS_PER_SECOND; /* now() is fixed per query */
+  q->ex.max_range_rows = opt && opt->max_range_rows > 0 ? opt->max_range_rows : 100000000;
   q->ex.scratch = kql_regex_scratch_new();
   q->range_from = q->range_to = q->range_step = kv_null(KV_LONG);
   kql_node *root = NULL;
