@@ -21,13 +21,30 @@ typedef struct mof_miss {
   uint8_t opcode, version;
 } mof_miss;
 
+/* Classic records written by user-mode tools (FULL/INSTANCE headers) are not
+ * registered: their layout can disagree with the header's pointer size
+ * (syzygy's *_64_* files: 64-bit layouts in FULL_HEADER32 records), so each
+ * record is probed (mof_probe) and may get a layout variant. Cached per key. */
+#define MOF_MAX_CLASSIC 512
+enum { MOF_SID_RULE = 0, MOF_SID_TOKEN, MOF_SID_NULL4 };
+typedef struct mof_classic {
+  uint8_t guid[16];
+  uint8_t opcode, version, header_ptr;
+  const dec_schema *base;
+  const dec_schema *variant[2][2]; /* [ptr 4/8][SID token/null4] */
+  const dec_schema *variant_rule[2]; /* [ptr 4/8], WBEMSID kept (walker rule) */
+} mof_classic;
+
 typedef struct mof_state {
   mof_miss *misses; /* event types with no class: answered NULL without a scan */
   size_t miss_count;
+  mof_classic *classic;
+  size_t classic_count;
 } mof_state;
 
 static bool mof_is_kernel_trace_control(const dec_mof_class_def *c) {
-  return strcmp(c->task, "ImageID") == 0 || strcmp(c->task, "SysConfigEx") == 0;
+  return strcmp(c->task, "ImageID") == 0 || strcmp(c->task, "SysConfigEx") == 0 ||
+         strcmp(c->task, "WinSat") == 0;
 }
 
 int dec_mof_init(dec_context *ctx, char *err, size_t err_len) {
@@ -46,6 +63,7 @@ void dec_mof_free(dec_context *ctx) {
   mof_state *st = ctx->mof_state;
   if (!st) return;
   free(st->misses);
+  free(st->classic);
   free(st);
   ctx->mof_state = NULL;
 }
@@ -155,6 +173,187 @@ static bool mof_missed(mof_state *st, const uint8_t guid[16], uint8_t op, uint8_
   return false;
 }
 
+
+/* Bytes a MOF schema consumes from p[0, n) with pointer size ptr and the
+ * given WBEMSID reading; -1 when a field does not fit or a string is not
+ * terminated. Only the in-types the MOF table produces are known. */
+static long mof_probe(const dec_schema *s, const uint8_t *p, uint32_t n, unsigned ptr, int sid_mode,
+                      size_t *bad) {
+  uint64_t vals[256];
+  *bad = 0;
+  size_t off = 0;
+  for (uint16_t i = 0; i < s->field_count; i++) {
+    const dec_field *f = &s->fields[i];
+    uint64_t count = 1;
+    if (f->count_kind == DEC_COUNT_FIXED) count = f->count;
+    else if (f->count_kind == DEC_COUNT_FIELD) count = f->count < 256 ? vals[f->count] : 0;
+    if (count > 65536) return -1;
+    uint64_t last = 0;
+    for (uint64_t k = 0; k < count; k++) {
+      size_t rem = n - off, sz;
+      const uint8_t *q = p + off;
+      switch (f->in_type) {
+      case DEC_IN_INT8: case DEC_IN_UINT8: case DEC_IN_ANSICHAR: sz = 1; break;
+      case DEC_IN_INT16: case DEC_IN_UINT16: case DEC_IN_UNICODECHAR: sz = 2; break;
+      case DEC_IN_INT32: case DEC_IN_UINT32: case DEC_IN_HEXINT32: case DEC_IN_BOOLEAN:
+      case DEC_IN_FLOAT: sz = 4; break;
+      case DEC_IN_INT64: case DEC_IN_UINT64: case DEC_IN_HEXINT64: case DEC_IN_FILETIME:
+      case DEC_IN_DOUBLE: sz = 8; break;
+      case DEC_IN_GUID: case DEC_IN_SYSTEMTIME: sz = 16; break;
+      case DEC_IN_POINTER: case DEC_IN_SIZET: sz = ptr; break;
+      case DEC_IN_BINARY: sz = f->len_kind == DEC_LEN_FIXED ? f->length : 16; break;
+      case DEC_IN_SID:
+        if (rem < 8) return -1;
+        sz = 8 + 4 * (size_t)q[1];
+        break;
+      case DEC_IN_WBEMSID:
+        if (rem < 4) return -1;
+        if (sid_mode == MOF_SID_NULL4 || (sid_mode == MOF_SID_RULE && dec_le32(q) == 0)) {
+          sz = 4;
+        } else {
+          if (rem < 2 * (size_t)ptr + 8) return -1;
+          const uint8_t *sid = q + 2 * ptr;
+          if (sid[0] != 1 || sid[1] > 15) return -1;
+          sz = 2 * (size_t)ptr + 8 + 4 * (size_t)sid[1];
+        }
+        break;
+      case DEC_IN_UNICODESTRING:
+        if (f->len_kind == DEC_LEN_FIXED) { sz = 2 * (size_t)f->length; break; }
+        for (sz = 0;; sz += 2) {
+          if (sz + 2 > rem) { /* unterminated: the walker takes the rest */
+            if (sz != rem) return -1;
+            *bad += 1;
+            break;
+          }
+          if (!q[sz] && !q[sz + 1]) { sz += 2; break; }
+          unsigned c = (unsigned)q[sz] | (unsigned)q[sz + 1] << 8;
+          /* implausible text: controls, private use, surrogates (heavy);
+           * non-ASCII (light: a misaligned string starts with a mixed unit) */
+          if (c < 0x20 || (c >= 0xD800 && c <= 0xF8FF)) *bad += 1024;
+          else if (c >= 0x80) *bad += 1;
+        }
+        break;
+      case DEC_IN_ANSISTRING:
+        if (f->len_kind == DEC_LEN_FIXED) { sz = f->length; break; }
+        for (sz = 0;; sz++) {
+          if (sz >= rem) { *bad += 1; break; } /* unterminated: to the end */
+          if (!q[sz]) { sz++; break; }
+          if (q[sz] < 0x20) *bad += 1024;
+        }
+        break;
+      case DEC_IN_COUNTEDSTRING: case DEC_IN_COUNTEDANSISTRING: case DEC_IN_COUNTEDSTRING_300:
+      case DEC_IN_COUNTEDANSISTRING_301:
+        if (rem < 2) return -1;
+        sz = 2 + (size_t)dec_le16(q);
+        break;
+      case DEC_IN_NONNULLTERMINATEDSTRING: case DEC_IN_NONNULLTERMINATEDANSISTRING:
+        sz = rem;
+        break;
+      default:
+        return -1;
+      }
+      if (sz > rem) return -1;
+      if (sz <= 8 && f->in_type != DEC_IN_UNICODESTRING && f->in_type != DEC_IN_ANSISTRING) {
+        last = 0;
+        for (size_t b = 0; b < sz; b++) last |= (uint64_t)q[b] << (8 * b);
+      }
+      off += sz;
+    }
+    if (i < 256) vals[i] = last;
+  }
+  return (long)off;
+}
+
+/* A copy of base with explicit pointer widths (and the WBEMSID read as
+ * TOKEN_USER + SID, or as a 4-byte null) for records whose bytes follow
+ * another pointer size than their header states. */
+static const dec_schema *mof_variant(dec_context *ctx, const dec_schema *base, unsigned ptr,
+                                     int sid_mode) {
+  size_t n = base->field_count, extra = 0;
+  for (size_t i = 0; i < n; i++)
+    if (base->fields[i].in_type == DEC_IN_WBEMSID) extra++;
+  dec_field *pre = kv_calloc(n + extra + 1, sizeof(dec_field));
+  uint16_t *map = kv_calloc(n + 1, sizeof(uint16_t));
+  size_t o = 0;
+  for (size_t i = 0; i < n; i++) {
+    dec_field f = base->fields[i];
+    if (f.in_type == DEC_IN_POINTER || f.in_type == DEC_IN_SIZET) {
+      bool p = f.in_type == DEC_IN_POINTER;
+      f.in_type = ptr == 4 ? DEC_IN_UINT32 : DEC_IN_UINT64;
+      f.out_type = p ? (ptr == 4 ? DEC_OUT_HEXINT32 : DEC_OUT_HEXINT64) : DEC_OUT_NULL;
+    } else if (f.in_type == DEC_IN_WBEMSID && sid_mode != MOF_SID_RULE) {
+      dec_field tok = f;
+      tok.flags |= DEC_FF_HIDDEN;
+      if (sid_mode == MOF_SID_TOKEN) {
+        tok.in_type = DEC_IN_BINARY;
+        tok.out_type = DEC_OUT_HEXBINARY;
+        tok.len_kind = DEC_LEN_FIXED;
+        tok.length = (uint16_t)(2 * ptr);
+        pre[o++] = tok;
+        f.in_type = DEC_IN_SID;
+        f.out_type = DEC_OUT_NULL;
+      } else {
+        tok.in_type = DEC_IN_UINT32;
+        tok.out_type = DEC_OUT_NULL;
+        f = tok;
+      }
+    }
+    map[i] = (uint16_t)o;
+    pre[o++] = f;
+  }
+  for (size_t i = 0; i < o; i++) {
+    if (pre[i].count_kind == DEC_COUNT_FIELD) pre[i].count = map[pre[i].count < n ? pre[i].count : 0];
+    if (pre[i].len_kind == DEC_LEN_FIELD) pre[i].length = map[pre[i].length < n ? pre[i].length : 0];
+  }
+  dec_schema *s = dec_schema_new(ctx, (dec_source)base->source);
+  memcpy(s->provider_id, base->provider_id, 16);
+  s->provider_name = base->provider_name;
+  s->event_name = base->event_name;
+  s->task_name = base->task_name;
+  s->opcode_name = base->opcode_name;
+  s->flags = base->flags;
+  bool ok = dec_schema_layout(ctx, s, pre, o);
+  free(pre);
+  free(map);
+  if (!ok) return base;
+  dec_schema_prepare(ctx, s); /* not registered: prepare it ourselves */
+  return s;
+}
+
+/* Chooses the layout of one user-mode classic record (see mof_classic). */
+static const dec_schema *mof_classic_pick(dec_context *ctx, mof_classic *c, const etl_event *ev) {
+  unsigned hp = ev->pointer_size == 4 ? 4 : 8, other = hp == 4 ? 8 : 4;
+  const uint8_t *p = ev->payload;
+  uint32_t n = p ? ev->payload_len : 0;
+  /* Candidates in order of preference; the one that consumes the payload
+   * exactly with the fewest implausible string characters wins. The other
+   * pointer size with the walker's SID rule is only expressible without a
+   * WBEMSID field (the walker sizes a TOKEN_USER by the record). */
+  bool has_sid = false;
+  for (uint16_t i = 0; i < c->base->field_count; i++)
+    if (c->base->fields[i].in_type == DEC_IN_WBEMSID) has_sid = true;
+  const unsigned ptrs[5] = {hp, other, other, hp, other};
+  const int modes[5] = {MOF_SID_RULE, MOF_SID_RULE, MOF_SID_TOKEN, MOF_SID_TOKEN, MOF_SID_NULL4};
+  int best = -1;
+  size_t best_bad = SIZE_MAX;
+  for (int k = 0; k < 5; k++) {
+    size_t bad = 0;
+    if (k == 1 && has_sid) continue;
+    if (k >= 2 && !has_sid) break;
+    if (mof_probe(c->base, p, n, ptrs[k], modes[k], &bad) != (long)n) continue;
+    if (bad < best_bad) {
+      best = k;
+      best_bad = bad;
+    }
+    if (bad == 0) break;
+  }
+  if (best <= 0) return c->base; /* header layout, or nothing fits: the walker says where it stops */
+  const dec_schema **slot = modes[best] == MOF_SID_RULE ? &c->variant_rule[ptrs[best] == 8]
+                            : &c->variant[ptrs[best] == 8][modes[best] == MOF_SID_NULL4];
+  if (!*slot) *slot = mof_variant(ctx, c->base, ptrs[best], modes[best]);
+  return *slot;
+}
+
 const dec_schema *dec_mof_lookup(dec_context *ctx, const etl_event *ev) {
   mof_state *st = ctx->mof_state;
   if (!st) return NULL;
@@ -162,6 +361,15 @@ const dec_schema *dec_mof_lookup(dec_context *ctx, const etl_event *ev) {
       ev->header_kind != ETL_HT_FULL && ev->header_kind != ETL_HT_INSTANCE)
     return NULL;
   if (mof_missed(st, ev->provider_id, ev->opcode, ev->version)) return NULL;
+  bool user_mode = ev->header_kind == ETL_HT_FULL || ev->header_kind == ETL_HT_INSTANCE;
+  if (user_mode) {
+    for (size_t i = 0; i < st->classic_count; i++) {
+      mof_classic *c = &st->classic[i];
+      if (c->opcode == ev->opcode && c->version == ev->version && c->header_ptr == ev->pointer_size &&
+          dec_guid_eq(c->guid, ev->provider_id))
+        return mof_classic_pick(ctx, c, ev);
+    }
+  }
   int op_idx = 0;
   bool guessed = false;
   long row = mof_find_row(ev->provider_id, ev->opcode, ev->version, &op_idx, &guessed);
@@ -175,6 +383,17 @@ const dec_schema *dec_mof_lookup(dec_context *ctx, const etl_event *ev) {
       m->version = ev->version;
     }
     return NULL;
+  }
+  if (user_mode && st->classic_count < MOF_MAX_CLASSIC) {
+    if (!st->classic) st->classic = kv_calloc(MOF_MAX_CLASSIC, sizeof(mof_classic));
+    mof_classic *c = &st->classic[st->classic_count++];
+    memcpy(c->guid, ev->provider_id, 16);
+    c->opcode = ev->opcode;
+    c->version = ev->version;
+    c->header_ptr = ev->pointer_size;
+    dec_schema_prepare(ctx, (dec_schema *)s); /* our arena object; never registered */
+    c->base = s;
+    return mof_classic_pick(ctx, c, ev);
   }
   dec_key key;
   memset(&key, 0, sizeof key);

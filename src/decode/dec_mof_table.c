@@ -1605,6 +1605,27 @@ static const dec_mof_field_def mof_f158[] = {
 };
 static const uint8_t mof_o158[] = {35};
 static const char *const mof_n158[] = {"VolumeMapping"};
+static const dec_mof_field_def mof_f159[] = {
+  {"ImageBase", 16, 0, 0, 0, 0, 0},
+  {"ProcessId", 8, 0, 0, 0, 0, 0},
+};
+static const uint8_t mof_o159[] = {40};
+static const char *const mof_n159[] = {"DbgID_Determ"};
+static const dec_mof_field_def mof_f160[] = {
+  {"ImageBase", 16, 0, 0, 0, 0, 0},
+  {"ProcessId", 8, 0, 0, 0, 0, 0},
+  {"TimeDateStamp", 8, 0, 0, 0, 0, 0},
+  {"MajorVersion", 6, 0, 0, 0, 0, 0},
+  {"MinorVersion", 6, 0, 0, 0, 0, 0},
+};
+static const uint8_t mof_o160[] = {38};
+static const char *const mof_n160[] = {"DbgID_PPDB"};
+static const dec_mof_field_def mof_f161[] = {
+  {"State", 8, 0, 0, 0, 0, 0},
+  {"UncompressedSize", 8, 0, 0, 0, 0, 0},
+};
+static const uint8_t mof_o161[] = {33, 35, 37};
+static const char *const mof_n161[] = {"WinSPR", "Metrics", "SystemConfig"};
 
 const dec_mof_class_def dec_mof_classes[] = {
   {{0x00, 0xd9, 0xfd, 0x68, 0x3e, 0x4a, 0xd1, 0x11, 0x84, 0xf4, 0x00, 0x00, 0xf8, 0x04, 0x64, 0xe3}, "EventTrace", "EventTrace_Header", 255, mof_o0, mof_n0, 1, mof_f0, 23}, /* 68fdd900-4a3e-11d1-84f4-0000f80464e3 */
@@ -1766,5 +1787,8 @@ const dec_mof_class_def dec_mof_classes[] = {
   {{0x91, 0xee, 0x79, 0x9b, 0xfd, 0xb5, 0xc0, 0x41, 0xa2, 0x43, 0x42, 0x48, 0xe2, 0x66, 0xe9, 0xd0}, "SysConfigEx", "SysConfigEx_BuildInfo", 0, mof_o156, mof_n156, 1, mof_f156, 3}, /* 9b79ee91-b5fd-41c0-a243-4248e266e9d0 */
   {{0x91, 0xee, 0x79, 0x9b, 0xfd, 0xb5, 0xc0, 0x41, 0xa2, 0x43, 0x42, 0x48, 0xe2, 0x66, 0xe9, 0xd0}, "SysConfigEx", "SysConfigEx_SystemPaths", 0, mof_o157, mof_n157, 1, mof_f157, 2}, /* 9b79ee91-b5fd-41c0-a243-4248e266e9d0 */
   {{0x91, 0xee, 0x79, 0x9b, 0xfd, 0xb5, 0xc0, 0x41, 0xa2, 0x43, 0x42, 0x48, 0xe2, 0x66, 0xe9, 0xd0}, "SysConfigEx", "SysConfigEx_VolumeMapping", 0, mof_o158, mof_n158, 1, mof_f158, 2}, /* 9b79ee91-b5fd-41c0-a243-4248e266e9d0 */
+  {{0xd7, 0x75, 0xe6, 0xb3, 0x54, 0x25, 0x18, 0x4f, 0x83, 0x0b, 0x27, 0x62, 0x73, 0x25, 0x60, 0xde}, "ImageID", "ImageID_Determ", 2, mof_o159, mof_n159, 1, mof_f159, 2}, /* b3e675d7-2554-4f18-830b-2762732560de */
+  {{0xd7, 0x75, 0xe6, 0xb3, 0x54, 0x25, 0x18, 0x4f, 0x83, 0x0b, 0x27, 0x62, 0x73, 0x25, 0x60, 0xde}, "ImageID", "ImageID_PPDB", 2, mof_o160, mof_n160, 1, mof_f160, 5}, /* b3e675d7-2554-4f18-830b-2762732560de */
+  {{0xf8, 0xdf, 0x54, 0xed, 0x09, 0xc4, 0xf6, 0x4c, 0xbf, 0x83, 0x05, 0xe1, 0xe6, 0x1a, 0x09, 0xc4}, "WinSat", "WinSat_Xml", 255, mof_o161, mof_n161, 3, mof_f161, 2}, /* ed54dff8-c409-4cf6-bf83-05e1e61a09c4 */
 };
-const size_t dec_mof_class_count = 159;
+const size_t dec_mof_class_count = 162;

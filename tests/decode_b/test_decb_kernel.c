@@ -17,6 +17,7 @@
 
 typedef struct run_stats {
   int events, by_src[DEC_SRC_COUNT], ok_by_src[DEC_SRC_COUNT];
+  int json_mismatch; /* dec_event_data_json != kv_to_json(dec_event_data) */
 } run_stats;
 
 typedef void (*event_cb)(void *ud, const etl_event *ev, kv_value data, dec_source src, bool ok,
@@ -47,6 +48,17 @@ static int run_file(const char *rel, event_cb cb, void *ud, run_stats *rs) {
     dec_source src = DEC_SRC_NONE;
     bool ok = false;
     kv_value d = dec_event_data(ctx, ev, &src, &ok);
+    kv_buf j1, j2;
+    kv_buf_init(&j1);
+    kv_buf_init(&j2);
+    kv_to_json(&j1, d);
+    dec_source src2 = DEC_SRC_NONE;
+    bool ok2 = false;
+    dec_event_data_json(ctx, ev, &j2, &src2, &ok2);
+    if (j1.len != j2.len || (j1.len && memcmp(j1.data, j2.data, j1.len) != 0) || src2 != src || ok2 != ok)
+      rs->json_mismatch++;
+    kv_buf_free(&j1);
+    kv_buf_free(&j2);
     rs->events++;
     rs->by_src[src]++;
     if (ok) rs->ok_by_src[src]++;
@@ -169,6 +181,7 @@ static void test_logfile_header(void) {
     run_stats rs;
     run_file(header_cases[i].file, header_cb, &h, &rs);
     TEST_EQ_INT(h.seen, 1);
+    TEST_EQ_INT(rs.json_mismatch, 0);
   }
 }
 
@@ -231,6 +244,7 @@ static void test_shutdown_kernel(void) {
   run_stats rs;
   run_file("etl-parser/ShutdownPerfDiagLogger.etl", kernel_cb, &k, &rs);
   TEST_EQ_INT(rs.events, 17078); /* EXPECTED.json events */
+  TEST_EQ_INT(rs.json_mismatch, 0); /* JSON fast path agrees with the bag */
   /* every image-load PID is one of the trace's process ids (or 0 = kernel images) */
   for (int i = 0; i < k.image_pid_n; i++) {
     bool found = k.image_pids[i] == 0;
