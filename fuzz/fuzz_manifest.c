@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT
- * libFuzzer target for the manifest reader (expat + compiler, owner: decA).
+ * libFuzzer target for the manifest readers (expat and the built-in
+ * dec_xml.c, both on every input) and the manifest compiler (owner: decA).
  * The input is one manifest document; every schema it registers is then
  * walked over a payload made of the input's own last bytes, and its message
  * rendered, to exercise templates/structs/maps/references end to end. */
@@ -13,13 +14,14 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+static void fuzz_one(const uint8_t *data, size_t size, bool builtin) {
   dec_options o;
   memset(&o, 0, sizeof o);
   o.no_bundled_manifests = true;
   dec_context *ctx;
   char err[256];
   if (dec_context_new(&ctx, &o, err, sizeof err) != 0) abort();
+  ctx->xml_builtin = builtin;
   if (dec_manifest_load_buffer(ctx, "fuzz.man", data, size, DEC_SRC_MANIFEST, DEC_PRIO_USER, err,
                                sizeof err) == 0) {
     size_t plen = size < 64 ? size : 64;
@@ -49,5 +51,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     free(pl);
   }
   dec_context_free(ctx);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+  fuzz_one(data, size, false);
+  fuzz_one(data, size, true);
   return 0;
 }

@@ -141,6 +141,7 @@ struct dec_context {
   dec_stat_row *stats_rows;     /* sorted snapshot for dec_stats_rows() */
 
   char scratch_err[256];        /* last non-fatal manifest problem (in-stream manifests) */
+  bool xml_builtin;             /* use dec_xml.c even when expat is available (tests, fuzzing) */
 
   void *mof_state;              /* owned by dec_mof.c */
   void *metadata_state;         /* owned by dec_metadata.c */
@@ -210,6 +211,15 @@ int dec_manifest_load_buffer(dec_context *ctx, const char *name, const uint8_t *
                              dec_source source, int priority, char *err, size_t err_len);
 /* Loads a file or every *.man / *.xml / *.manifest file of a folder. */
 int dec_manifest_load_path(dec_context *ctx, const char *path, char *err, size_t err_len);
+
+/* ---- dec_xml.c: the built-in XML reader (used without expat, or when
+ * dec_context.xml_builtin is set) ---- */
+typedef void (*dec_xml_start_fn)(void *ud, const char *local_name, const char **attrs);
+typedef void (*dec_xml_end_fn)(void *ud, const char *local_name);
+/* attrs: NULL-terminated name/value pairs (local names). Returns 0, or -1
+ * with "name:line:col: why" in err. */
+int dec_xml_parse(const char *name, const uint8_t *data, size_t len, dec_xml_start_fn on_start,
+                  dec_xml_end_fn on_end, void *ud, char *err, size_t err_len);
 
 /* ---- dec_bundled.c ---- */
 /* Loads the bundled manifests that describe provider `guid` (lazily, once

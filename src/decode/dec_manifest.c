@@ -5,7 +5,7 @@
  * out-types, channels, levels, tasks, opcodes, keywords, string tables) and
  * registers it. Used for user manifests, bundled manifests (dec_bundled.c)
  * and EventSource in-stream manifests (dec_eventsource.c). Owner: decA.
- * Without expat (mingw builds) manifest loading reports an error. */
+ * XML: expat when the build has it, else the built-in reader (dec_xml.c). */
 #include "decode/dec_int.h"
 
 #include <stdio.h>
@@ -16,6 +16,7 @@
 
 #ifdef E2K_HAVE_EXPAT
 #include <expat.h>
+#endif
 
 /* ------------------------------------------------------------ temp model */
 
@@ -131,7 +132,6 @@ typedef struct man_string {
 
 typedef struct man_parser {
   dec_context *ctx;
-  XML_Parser xp;
   man_pool pool;
   man_vec providers;       /* man_provider */
   man_vec strings;         /* man_string (first culture wins per id) */
@@ -147,7 +147,7 @@ typedef struct man_parser {
   char err[200];
 } man_parser;
 
-static const char *attr(const XML_Char **a, const char *name) {
+static const char *attr(const char **a, const char *name) {
   for (; a && a[0]; a += 2) {
     const char *k = a[0];
     const char *bar = strrchr(k, '|');
@@ -157,7 +157,7 @@ static const char *attr(const XML_Char **a, const char *name) {
   return NULL;
 }
 
-static const char *pattr(man_parser *m, const XML_Char **a, const char *name) {
+static const char *pattr(man_parser *m, const char **a, const char *name) {
   return pool_strdup(&m->pool, attr(a, name));
 }
 
@@ -174,12 +174,12 @@ static bool parse_u64(const char *s, uint64_t *out) {
   return true;
 }
 
-static const char *local_name(const XML_Char *n) {
+static const char *local_name(const char *n) {
   const char *bar = strrchr(n, '|');
   return bar ? bar + 1 : n;
 }
 
-static void XMLCALL on_start(void *ud, const XML_Char *qname, const XML_Char **a) {
+static void on_start(void *ud, const char *qname, const char **a) {
   man_parser *m = ud;
   const char *n = local_name(qname);
   if (m->userdata_depth) {
@@ -289,7 +289,7 @@ static void XMLCALL on_start(void *ud, const XML_Char *qname, const XML_Char **a
   }
 }
 
-static void XMLCALL on_end(void *ud, const XML_Char *qname) {
+static void on_end(void *ud, const char *qname) {
   man_parser *m = ud;
   if (m->userdata_depth) {
     m->userdata_depth--;
@@ -604,40 +604,52 @@ static void free_provider(man_provider *p) {
   free(p->channels.items); free(p->maps.items); free(p->templates.items); free(p->events.items);
 }
 
+#ifdef E2K_HAVE_EXPAT
+static void XMLCALL expat_start(void *ud, const XML_Char *qname, const XML_Char **a) { on_start(ud, qname, a); }
+static void XMLCALL expat_end(void *ud, const XML_Char *qname) { on_end(ud, qname); }
+
+static int parse_expat(man_parser *m, const char *name, const uint8_t *xml, size_t len, char *err,
+                       size_t err_len) {
+  XML_Parser xp = XML_ParserCreateNS(NULL, '|');
+  if (!xp) {
+    if (err && err_len) snprintf(err, err_len, "%s: cannot create the XML parser", name);
+    return -1;
+  }
+  XML_SetUserData(xp, m);
+  XML_SetElementHandler(xp, expat_start, expat_end);
+  int rc = 0;
+  size_t off = 0; /* expat takes int lengths: feed in chunks */
+  do {
+    size_t chunk = len - off > (1u << 30) ? (1u << 30) : len - off;
+    bool last = off + chunk == len;
+    if (XML_Parse(xp, (const char *)xml + off, (int)chunk, last) == XML_STATUS_ERROR) {
+      if (err && err_len)
+        snprintf(err, err_len, "%s:%lu:%lu: %s", name, (unsigned long)XML_GetCurrentLineNumber(xp),
+                 (unsigned long)XML_GetCurrentColumnNumber(xp) + 1, XML_ErrorString(XML_GetErrorCode(xp)));
+      rc = -1;
+      break;
+    }
+    off += chunk;
+  } while (off < len);
+  XML_ParserFree(xp);
+  return rc;
+}
+#endif
+
 int dec_manifest_load_buffer(dec_context *ctx, const char *name, const uint8_t *xml, size_t len,
                              dec_source source, int priority, char *err, size_t err_len) {
   man_parser m;
   memset(&m, 0, sizeof m);
   m.ctx = ctx;
   m.cur_task = -1;
-  m.xp = XML_ParserCreateNS(NULL, '|');
-  if (!m.xp) {
-    if (err && err_len) snprintf(err, err_len, "%s: cannot create the XML parser", name);
-    return -1;
-  }
-  XML_SetUserData(m.xp, &m);
-  XML_SetElementHandler(m.xp, on_start, on_end);
-  int rc = 0;
-  /* feed in chunks: expat takes int lengths */
-  size_t off = 0;
-  do {
-    size_t chunk = len - off > (1u << 30) ? (1u << 30) : len - off;
-    bool last = off + chunk == len;
-    if (XML_Parse(m.xp, (const char *)xml + off, (int)chunk, last) == XML_STATUS_ERROR) {
-      if (err && err_len)
-        snprintf(err, err_len, "%s:%lu:%lu: %s", name, (unsigned long)XML_GetCurrentLineNumber(m.xp),
-                 (unsigned long)XML_GetCurrentColumnNumber(m.xp) + 1, XML_ErrorString(XML_GetErrorCode(m.xp)));
-      rc = -1;
-      break;
-    }
-    off += chunk;
-  } while (off < len);
-  XML_ParserFree(m.xp);
+  int rc;
+#ifdef E2K_HAVE_EXPAT
+  if (!ctx->xml_builtin) rc = parse_expat(&m, name, xml, len, err, err_len);
+  else
+#endif
+    rc = dec_xml_parse(name, xml, len, on_start, on_end, &m, err, err_len);
   if (rc == 0) {
-    if (m.strings.count) {
-      /* first culture wins: stable sort keeps document order for equal ids */
-      qsort(m.strings.items, m.strings.count, sizeof(man_string), cmp_string);
-    }
+    if (m.strings.count) qsort(m.strings.items, m.strings.count, sizeof(man_string), cmp_string);
     for (size_t i = 0; i < m.providers.count; i++)
       compile_provider(&m, &VEC_AT(m.providers, man_provider, i), source, priority);
   }
@@ -647,17 +659,6 @@ int dec_manifest_load_buffer(dec_context *ctx, const char *name, const uint8_t *
   pool_free(&m.pool);
   return rc;
 }
-
-#else /* !E2K_HAVE_EXPAT */
-
-int dec_manifest_load_buffer(dec_context *ctx, const char *name, const uint8_t *xml, size_t len,
-                             dec_source source, int priority, char *err, size_t err_len) {
-  (void)ctx; (void)xml; (void)len; (void)source; (void)priority;
-  if (err && err_len) snprintf(err, err_len, "%s: manifest support not built (no expat)", name);
-  return -1;
-}
-
-#endif
 
 static bool has_manifest_ext(const char *n) {
   size_t l = strlen(n);
