@@ -557,6 +557,11 @@ int etl_reader_next(etl_reader *r, const etl_event **out) {
       continue;
     }
     const etl_recpos *rp = &s->recs[s->rec_next];
+#if defined(__GNUC__) || defined(__clang__)
+    /* With many streams the next record of this one is read only after the
+     * other streams had their turn: fetch it now, it is cold by then. */
+    if (s->rec_next + 1 < s->rec_count) __builtin_prefetch(s->buf + rp[1].pos);
+#endif
     uint32_t len;
     const char *why = "";
     etl_file *f = s->file;
