@@ -115,7 +115,56 @@ static void test_open_errors(void) {
   TEST_EQ_INT(read_all(&spec, 1, false, &dis), 71);
 }
 
+/* Within-buffer reorder window: swap the timestamps of the first and last
+ * WPP records of wppstr-sample.etl's buffer 1 (MESSAGE flags 0xAA: timestamp
+ * at +24). Time order must still be monotonic; file order must show it. */
+static void test_unsorted_buffer(void) {
+  char path[512];
+  snprintf(path, sizeof path, "%s/etl/findneedle/wppstr-sample.etl", E2K_TEST_DATA);
+  char *data;
+  size_t len;
+  TEST_EQ_INT(plat_read_all(path, &data, &len), 0);
+  uint8_t *d = (uint8_t *)data;
+  size_t recs[16], n = 0;
+  uint32_t used = (uint32_t)(d[8192 + 0x30] | (d[8192 + 0x31] << 8));
+  for (uint32_t pos = 0x48; pos + 8 <= used && n < 16;) {
+    uint8_t *p = d + 8192 + pos;
+    uint32_t size = (uint32_t)(p[0] | (p[1] << 8));
+    if (p[3] == 0x90 && p[6] == 0xAA) recs[n++] = 8192 + pos;
+    if (size == 0) break;
+    pos = (pos + size + 7u) & ~7u;
+  }
+  TEST_CHECK(n >= 2);
+  if (n >= 2) {
+    uint8_t tmp[8];
+    memcpy(tmp, d + recs[0] + 24, 8);
+    memcpy(d + recs[0] + 24, d + recs[n - 1] + 24, 8);
+    memcpy(d + recs[n - 1] + 24, tmp, 8);
+  }
+  for (int fo = 0; fo < 2; fo++) {
+    etl_reader_options o = {0};
+    o.file_order = fo;
+    etl_reader *r;
+    char err[256];
+    TEST_EQ_INT(etl_reader_open_memory(&r, d, len, "swapped.etl", &o, err, sizeof err), 0);
+    const etl_event *ev;
+    int64_t prev = INT64_MIN;
+    long long count = 0, disorder = 0;
+    while (etl_reader_next(r, &ev) == 1) {
+      if (ev->time_ticks < prev) disorder++;
+      prev = ev->time_ticks;
+      count++;
+    }
+    etl_reader_close(r);
+    TEST_EQ_INT(count, 8);
+    if (fo) TEST_CHECK(disorder > 0);
+    else TEST_EQ_INT(disorder, 0);
+  }
+  free(data);
+}
+
 int main(void) {
+  TEST_RUN(test_unsorted_buffer);
   TEST_RUN(test_every_sample);
   TEST_RUN(test_merge_many);
   TEST_RUN(test_open_errors);
