@@ -12,13 +12,6 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-/* True when the pattern contains \Q (quoting would swallow the wrapper). */
-static bool memmem_q(const char *p, size_t n) {
-  for (size_t i = 0; i + 1 < n; i++)
-    if (p[i] == '\\' && p[i + 1] == 'Q') return true;
-  return false;
-}
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   if (size < 2) return 0;
   unsigned flags = data[0] & 0x1F;
@@ -46,35 +39,42 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
       if (g[i].start != KQL_REGEX_NPOS && (g[i].start > g[i].end || g[i].end > slen)) abort();
   }
   if (kql_regex_match(re, subj, slen, sc) != m) abort();
-  /* differential: "(?:P)|\b\B" runs on the Pike VM only (\b keeps the lazy
-   * DFA out, \b\B never matches) and must find the same match */
-  if (!(flags & KQL_REGEX_LITERAL) && !memmem_q(pat, plen)) {
-    char *vp = malloc(plen + 16);
-    memcpy(vp, "(?:", 3);
-    memcpy(vp + 3, pat, plen);
-    memcpy(vp + 3 + plen, ")|\\b\\B", 7);
-    kql_regex *vre = NULL;
-    if (kql_regex_compile(vp, plen + 10, flags, &vre, &err) == 0) {
-      kql_regex_span vg[8];
-      bool vm = kql_regex_search(vre, subj, slen, 0, vg, 8, sc);
-      if (vm != m) abort();
-      if (m && (vg[0].start != g[0].start || vg[0].end != g[0].end)) abort();
-      if (kql_regex_match(vre, subj, slen, sc) != m) abort();
-      kql_regex_free(vre);
-    }
-    free(vp);
+  /* differential: the Pike VM alone must find the same match as the default
+   * engines (lazy DFA reject + backtracker on short texts) */
+  {
+    kql_regex_scratch *vsc = kql_regex_scratch_new();
+    kql_regex_scratch_set_engines(vsc, KQL_REGEX_ENGINES_VM_ONLY);
+    kql_regex_span vg[8];
+    bool vm = kql_regex_search(re, subj, slen, 0, vg, 8, vsc);
+    if (vm != m) abort();
+    if (m)
+      for (int i = 0; i < 8; i++)
+        if (vg[i].start != g[i].start || vg[i].end != g[i].end) abort();
+    if (kql_regex_match(re, subj, slen, vsc) != m) abort();
+    kql_regex_scratch_free(vsc);
   }
-  kql_regex_iter it;
+  /* all matches: default engines and the VM alone walk in lockstep */
+  kql_regex_scratch *vsc = kql_regex_scratch_new();
+  kql_regex_scratch_set_engines(vsc, KQL_REGEX_ENGINES_VM_ONLY);
+  kql_regex_iter it, vit;
   kql_regex_iter_init(&it, re, subj, slen, sc);
+  kql_regex_iter_init(&vit, re, subj, slen, vsc);
   size_t last = 0;
   int count = 0;
-  while (kql_regex_iter_next(&it, g, 2) && count < 1000) {
+  for (;;) {
+    kql_regex_span vg[2];
+    bool a = kql_regex_iter_next(&it, g, 2);
+    bool b = kql_regex_iter_next(&vit, vg, 2);
+    if (a != b) abort();
+    if (!a || count >= 1000) break;
+    if (g[0].start != vg[0].start || g[0].end != vg[0].end || g[1].start != vg[1].start) abort();
     if (g[0].start < last || g[0].end < g[0].start || g[0].end > slen) abort();
     if (count == 0 && !m) abort();
     last = g[0].end;
     count++;
   }
   if (m && count == 0) abort();
+  kql_regex_scratch_free(vsc);
   kql_regex_scratch_free(sc);
   kql_regex_free(re);
   return 0;

@@ -74,6 +74,13 @@ void kql_regex_scratch_free(kql_regex_scratch *s); /* NULL is fine */
  * (subject bytes + 1) per match or search call, the linear-time bound the
  * tests assert on. */
 uint64_t kql_regex_scratch_steps(const kql_regex_scratch *s);
+/* Which matchers a scratch may use. All three give the same answers; the
+ * knob exists so tests and the fuzz target can compare them:
+ *   KQL_REGEX_ENGINES_ALL (default): lazy DFA for yes/no and fast rejects,
+ *     bounded backtracker for captures on short texts, Pike VM otherwise;
+ *   KQL_REGEX_ENGINES_VM_ONLY: the Pike VM for everything. */
+enum { KQL_REGEX_ENGINES_ALL = 0, KQL_REGEX_ENGINES_VM_ONLY = 1 };
+void kql_regex_scratch_set_engines(kql_regex_scratch *s, int engines);
 /* Program size (instructions) of a compiled regex, for the same bound. */
 size_t kql_regex_program_size(const kql_regex *re);
 

@@ -33,6 +33,8 @@ struct kql_regex_scratch {
   uint64_t steps;
   kre_dfa *dfa[KRE_DFA_SLOTS]; /* lazy DFA caches of the last regexes served */
   unsigned dfa_next;
+  kre_bt_mem bt; /* backtracker memory */
+  int engines;   /* KQL_REGEX_ENGINES_* */
 };
 
 kql_regex_scratch *kql_regex_scratch_new(void) {
@@ -51,10 +53,15 @@ void kql_regex_scratch_free(kql_regex_scratch *s) {
   free(s->stack);
   free(s->tmp);
   for (int i = 0; i < KRE_DFA_SLOTS; i++) kre_dfa_free(s->dfa[i]);
+  kre_bt_mem_free(&s->bt);
   free(s);
 }
 
 uint64_t kql_regex_scratch_steps(const kql_regex_scratch *s) { return s ? s->steps : 0; }
+
+void kql_regex_scratch_set_engines(kql_regex_scratch *s, int engines) {
+  if (s) s->engines = engines;
+}
 
 static void kre_scratch_fit(kql_regex_scratch *s, size_t prog_len, size_t nslots) {
   if (prog_len > s->prog_cap) {
@@ -90,7 +97,7 @@ static inline bool kre_word_at(const char *s, size_t len, size_t i) {
   return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
 }
 
-static bool kre_assert_ok(uint32_t kind, const char *s, size_t len, size_t pos) {
+bool kre_assert_ok(uint32_t kind, const char *s, size_t len, size_t pos) {
   switch (kind) {
   case KRE_AS_BOT: return pos == 0;
   case KRE_AS_EOT: return pos == len;
@@ -104,7 +111,7 @@ static bool kre_assert_ok(uint32_t kind, const char *s, size_t len, size_t pos) 
   }
 }
 
-static bool kre_class_has(const kql_regex *re, uint32_t idx, uint32_t c) {
+bool kre_class_has(const kql_regex *re, uint32_t idx, uint32_t c) {
   const kre_class *k = &re->classes[idx];
   if (c < 128) return (k->ascii[c >> 6] >> (c & 63)) & 1;
   const kre_range *r = re->ranges + k->first;
@@ -187,7 +194,7 @@ static void kre_add_thread(kre_vm *vm, int li, uint32_t pc0, size_t pos, size_t 
 }
 
 /* Next offset >= from where the literal prefix occurs, or len if none. */
-static size_t kre_find_prefix(const kql_regex *re, const char *s, size_t len, size_t from) {
+size_t kre_find_prefix(const kql_regex *re, const char *s, size_t len, size_t from) {
   const char *p = re->prefix;
   size_t n = re->prefix_len;
   while (from + n <= len) {
@@ -215,6 +222,11 @@ static bool kre_run(const kql_regex *re, const char *s, size_t len, size_t start
       out[1] = at + re->prefix_len;
     }
     return true;
+  }
+  if (nslots > 0 && sc->engines == KQL_REGEX_ENGINES_ALL) {
+    /* small enough for the visited map: the backtracker is faster than the VM */
+    int bt = kre_backtrack(re, s, len, start, out, nslots, &sc->bt, &sc->steps);
+    if (bt >= 0) return bt == 1;
   }
   kre_scratch_fit(sc, re->prog_len, nslots);
   kre_vm vm = {.re = re, .sc = sc, .s = s, .len = len, .nslots = nslots};
@@ -269,7 +281,7 @@ static bool kre_run(const kql_regex *re, const char *s, size_t len, size_t start
 
 /* Yes/no through the lazy DFA: 1, 0, or -1 when the VM must decide. */
 static int kre_dfa_try(const kql_regex *re, const char *s, size_t len, kql_regex_scratch *sc) {
-  if (!re->dfa_ok || re->is_literal || len == 0) return -1;
+  if (!re->dfa_ok || re->is_literal || len == 0 || sc->engines != KQL_REGEX_ENGINES_ALL) return -1;
   kre_dfa **slot = NULL;
   for (int i = 0; i < KRE_DFA_SLOTS; i++)
     if (sc->dfa[i] && kre_dfa_id(sc->dfa[i]) == re->id) slot = &sc->dfa[i];

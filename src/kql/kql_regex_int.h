@@ -173,4 +173,35 @@ static inline uint32_t kre_utf8_decode(const unsigned char *s, size_t n, size_t 
 /* Encodes cp as UTF-8 into out (4 bytes room); returns the length. */
 size_t kre_utf8_encode(uint32_t cp, char *out);
 
+/* ---- matcher pieces shared by the VM and the backtracker (kql_regex_exec.c) ---- */
+bool kre_assert_ok(uint32_t kind, const char *s, size_t len, size_t pos);
+bool kre_class_has(const kql_regex *re, uint32_t idx, uint32_t c);
+/* Next offset >= from where re->prefix occurs, or len + 1 if none. */
+size_t kre_find_prefix(const kql_regex *re, const char *s, size_t len, size_t from);
+
+/* ---- bounded backtracker (kql_regex_backtrack.c) ---- */
+typedef struct kre_bt_job {
+  uint32_t pc;   /* instruction to explore, or UINT32_MAX: restore slot */
+  uint32_t slot;
+  size_t pos;    /* text offset, or the slot's old value */
+} kre_bt_job;
+
+typedef struct kre_bt_mem {
+  uint64_t *bits; /* visited (pc, offset) pairs */
+  size_t bits_words;
+  kre_bt_job *jobs;
+  size_t jobs_cap;
+  size_t *caps;
+  size_t caps_cap;
+} kre_bt_mem;
+
+/* Largest program x text size (in bits of the visited map) the backtracker takes on. */
+#define KRE_BT_MAX_BITS ((size_t)256 * 1024)
+void kre_bt_mem_free(kre_bt_mem *m);
+/* Leftmost-first search from `start` with capture slots, exploring each
+ * (instruction, offset) pair at most once. 1 match (slots in out), 0 none,
+ * -1 when program x text exceeds KRE_BT_MAX_BITS (use the Pike VM). */
+int kre_backtrack(const kql_regex *re, const char *s, size_t len, size_t start, size_t *out,
+                  size_t nslots, kre_bt_mem *m, uint64_t *steps);
+
 #endif

@@ -76,6 +76,7 @@ static int count_groups_in(const char *expected) {
 }
 
 static int g_cases_run;
+static kql_regex_scratch *g_vm_scratch; /* KQL_REGEX_ENGINES_VM_ONLY */
 
 static void run_case_line(char *line, int lineno, kql_regex_scratch *sc) {
   char *f[6] = {0};
@@ -139,23 +140,31 @@ static void run_case_line(char *line, int lineno, kql_regex_scratch *sc) {
       strcpy(got, "-");
     TEST_CHECK_MSG(strcmp(got, expected) == 0, "cases.txt:%d: /%s/ on \"%s\": got %s, want %s", lineno,
                    pat, f[3], got, expected);
-    /* the same pattern forced onto the Pike VM: "(?:P)|\b\B" (\b\B never
-     * matches, and \b keeps the lazy DFA out) must give the same answer */
+    /* every engine must agree: the Pike VM alone (VM-only scratch), and
+     * "(?:P)|\\b\\B" (\\b\\B never matches; \\b keeps the lazy DFA out, so the
+     * search goes to the backtracker without a DFA pre-check) */
+    kql_regex_span vg[16];
+    char vgot[256];
+    bool vm = kql_regex_search(re, subj, slen, 0, vg, ng, g_vm_scratch);
+    if (vm)
+      fmt_spans(vgot, sizeof vgot, vg, ng);
+    else
+      strcpy(vgot, "-");
+    TEST_CHECK_MSG(strcmp(vgot, expected) == 0, "cases.txt:%d: VM-only /%s/: got %s, want %s", lineno, pat,
+                   vgot, expected);
+    TEST_CHECK(kql_regex_match(re, subj, slen, g_vm_scratch) == vm);
     if (!strstr(pat, "\\Q")) {
       char vpat[600];
       snprintf(vpat, sizeof vpat, "(?:%s)|\\b\\B", pat);
       kql_regex *vre = NULL;
       if (kql_regex_compile(vpat, strlen(vpat), flags, &vre, &err) == 0) {
-        kql_regex_span vg[16];
-        bool vm = kql_regex_search(vre, subj, slen, 0, vg, ng, sc);
-        char vgot[256];
+        vm = kql_regex_search(vre, subj, slen, 0, vg, ng, sc);
         if (vm)
           fmt_spans(vgot, sizeof vgot, vg, ng);
         else
           strcpy(vgot, "-");
-        TEST_CHECK_MSG(strcmp(vgot, expected) == 0, "cases.txt:%d: VM-only /%s/: got %s, want %s", lineno,
-                       vpat, vgot, expected);
-        TEST_CHECK(kql_regex_match(vre, subj, slen, sc) == vm);
+        TEST_CHECK_MSG(strcmp(vgot, expected) == 0, "cases.txt:%d: /%s/: got %s, want %s", lineno, vpat, vgot,
+                       expected);
         kql_regex_free(vre);
       } else {
         TEST_CHECK_MSG(0, "cases.txt:%d: /%s/ failed: %s", lineno, vpat, err.message);
@@ -179,6 +188,18 @@ static void run_case_line(char *line, int lineno, kql_regex_scratch *sc) {
     if (count == 0) strcpy(got, "-");
     TEST_CHECK_MSG(strcmp(got, expected) == 0, "cases.txt:%d: all /%s/ on \"%s\": got %s, want %s", lineno,
                    pat, f[3], got, expected);
+    /* the same walk on the Pike VM alone */
+    kql_regex_iter_init(&it, re, subj, slen, g_vm_scratch);
+    w = 0;
+    got[0] = 0;
+    count = 0;
+    while (kql_regex_iter_next(&it, g, 1) && count < 50) {
+      w += (size_t)snprintf(got + w, sizeof got - w, "%s(%zu,%zu)", count ? "|" : "", g[0].start, g[0].end);
+      count++;
+    }
+    if (count == 0) strcpy(got, "-");
+    TEST_CHECK_MSG(strcmp(got, expected) == 0, "cases.txt:%d: VM-only all /%s/: got %s, want %s", lineno, pat,
+                   got, expected);
   }
   kql_regex_free(re);
 }
@@ -190,6 +211,8 @@ static void test_case_table(const char *path) {
   char line[1024];
   int lineno = 0;
   kql_regex_scratch *sc = kql_regex_scratch_new();
+  g_vm_scratch = kql_regex_scratch_new();
+  kql_regex_scratch_set_engines(g_vm_scratch, KQL_REGEX_ENGINES_VM_ONLY);
   while (fgets(line, sizeof line, fp)) {
     lineno++;
     size_t n = strlen(line);
@@ -199,6 +222,7 @@ static void test_case_table(const char *path) {
   }
   fclose(fp);
   kql_regex_scratch_free(sc);
+  kql_regex_scratch_free(g_vm_scratch);
   TEST_CHECK_MSG(g_cases_run >= 200, "only %d table cases ran", g_cases_run);
   printf("table cases: %d\n", g_cases_run);
 }
@@ -227,6 +251,13 @@ static void check_linear(const char *pat, const char *subj, size_t len, bool wan
                  (unsigned long long)steps, len);
   printf("linear: /%s/ over %zu bytes: %llu steps (program %zu)\n", pat, len, (unsigned long long)steps,
          kql_regex_program_size(re));
+  /* the Pike VM alone stays within the bound too */
+  kql_regex_scratch *vsc = kql_regex_scratch_new();
+  kql_regex_scratch_set_engines(vsc, KQL_REGEX_ENGINES_VM_ONLY);
+  TEST_CHECK(kql_regex_search(re, subj, len, 0, g, 4, vsc) == want_match);
+  TEST_CHECK_MSG(kql_regex_scratch_steps(vsc) <= bound, "/%s/ VM only: %llu steps", pat,
+                 (unsigned long long)kql_regex_scratch_steps(vsc));
+  kql_regex_scratch_free(vsc);
   /* the boolean path too */
   uint64_t before = kql_regex_scratch_steps(sc);
   TEST_CHECK(kql_regex_match(re, subj, len, sc) == want_match);
@@ -250,6 +281,14 @@ static void test_pathological(void) {
   check_linear("(x+x+)+y", a, n, false, 40);
   check_linear("(.*)*z", a, n, false, 40);
   check_linear("^(x?){50}x{50}$", a, 50, true, 600);
+  /* the same shapes kept off the lazy DFA (\b) on texts small enough for the
+   * backtracker: its visited map must keep it linear too */
+  memset(a, 'a', 15000);
+  check_linear("(?:(a*)*b)|\\b\\B", a, 15000, false, 40);
+  check_linear("(?:(a|a)*b)|\\b\\B", a, 15000, false, 40);
+  memset(a, 'x', 15000);
+  check_linear("(?:(x+x+)+y)|\\b\\B", a, 15000, false, 40);
+  memset(a, 'x', n);
   /* a literal prefix that never occurs: the skip path */
   check_linear("needle\\d+", a, n, false, 40);
   free(a);
