@@ -542,17 +542,28 @@ static const dec_schema *dec_lookup(dec_context *ctx, const etl_event *ev) {
 void dec_event_names(dec_context *ctx, const etl_event *ev, dec_names *out) {
   out->provider = "";
   out->event_name = "";
+  out->task_name = out->opcode_name = out->level_name = out->channel_name = out->keywords_name = "";
 #ifdef E2K_HAVE_DEC_WPP
   if (ev->header_kind == ETL_HT_MESSAGE) {
     dec_wpp_names(ctx, ev, out);
     if (!out->provider) out->provider = "";
     if (!out->event_name) out->event_name = "";
+    if (!out->task_name) out->task_name = "";
+    if (!out->opcode_name) out->opcode_name = "";
+    if (!out->level_name) out->level_name = "";
+    if (!out->channel_name) out->channel_name = "";
+    if (!out->keywords_name) out->keywords_name = "";
     return;
   }
 #endif
   const dec_schema *s = ev->header_kind == ETL_HT_MESSAGE ? NULL : dec_lookup(ctx, ev);
   if (s) {
     out->event_name = s->event_name;
+    out->task_name = s->task_name ? s->task_name : "";
+    out->opcode_name = s->opcode_name ? s->opcode_name : "";
+    out->level_name = s->level_name ? s->level_name : "";
+    out->channel_name = s->channel_name ? s->channel_name : "";
+    out->keywords_name = s->keywords_name ? s->keywords_name : "";
     if (s->provider_name[0]) {
       out->provider = s->provider_name;
       return;

@@ -43,6 +43,13 @@ void dec_observe(dec_context *ctx, const etl_event *ev);
 typedef struct dec_names {
   const char *provider;   /* e.g. "Microsoft-Windows-Kernel-Network" */
   const char *event_name; /* TraceLogging name, manifest symbol/task+opcode, MOF class+opcode */
+  /* Extension (decA): display names from the schema (manifest message text
+   * when it has one, else the name; winmeta names for win: levels/opcodes). */
+  const char *task_name;
+  const char *opcode_name;
+  const char *level_name;
+  const char *channel_name;
+  const char *keywords_name; /* "A,B" */
 } dec_names;
 void dec_event_names(dec_context *ctx, const etl_event *ev, dec_names *out);
 

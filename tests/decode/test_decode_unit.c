@@ -341,6 +341,11 @@ static void test_manifest_features(void) {
   dec_event_names(ctx, &ev, &nm);
   TEST_EQ_STR(nm.provider, "E2K-Test-Provider");
   TEST_EQ_STR(nm.event_name, "ConnectAttempt");
+  TEST_EQ_STR(nm.task_name, "Connect Task");   /* the task's message string */
+  TEST_EQ_STR(nm.opcode_name, "Attempt Op");
+  TEST_EQ_STR(nm.level_name, "Warning");       /* winmeta win:Warning */
+  TEST_EQ_STR(nm.channel_name, "E2K-Test-Provider/Operational");
+  TEST_EQ_STR(nm.keywords_name, "Net,Disk");
   bool ok = false;
   dec_source src;
   kv_value bag = dec_event_data(ctx, &ev, &src, &ok);
