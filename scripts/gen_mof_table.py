@@ -124,7 +124,7 @@ def field(p, names):
                 f['out'] = OUT['HEXINT32']
             elif fmt == 'x' and t in ('uint64', 'sint64'):
                 f['out'] = OUT['HEXINT64']
-        if t == 'uint8' and p['array'] and p['n']:
+        if t == 'uint8' and p['array'] and p['n'] and 'restofevent' not in q:
             f['inn'], f['out'], f['len_kind'], f['length'] = IN['BINARY'], OUT['HEXBINARY'], 1, p['n']
             return f
     elif t == 'object':
@@ -138,6 +138,8 @@ def field(p, names):
         if size_is not in names:
             raise SystemExit('WmiSizeIs(%s) names no earlier field in %s' % (size_is, n))
         f['count_kind'], f['count'] = 2, names.index(size_is)
+    elif p['array'] and 'restofevent' in q:
+        f['count_kind'] = 3  # as many elements as the rest of the payload holds
     elif p['array']:
         cnt = p['n'] or int((q.get('max') or ['0'])[0] or 0)
         if not cnt:

@@ -35,16 +35,31 @@ typedef struct mof_classic {
   const dec_schema *variant_rule[2]; /* [ptr 4/8], WBEMSID kept (walker rule) */
 } mof_classic;
 
+/* Classes whose last field takes the rest of the payload (StackWalk frames):
+ * one schema per element count, built on first use. Not registered. */
+#define MOF_MAX_REST_KEYS 64
+#define MOF_MAX_REST_COUNT 1024
+typedef struct mof_rest {
+  uint8_t guid[16];
+  uint8_t opcode, version, ptr;
+  long row;
+  int op_idx;
+  bool guessed;
+  const dec_schema *by_count[MOF_MAX_REST_COUNT + 1];
+} mof_rest;
+
 typedef struct mof_state {
   mof_miss *misses; /* event types with no class: answered NULL without a scan */
   size_t miss_count;
   mof_classic *classic;
   size_t classic_count;
+  mof_rest *rest;
+  size_t rest_count;
 } mof_state;
 
 static bool mof_is_kernel_trace_control(const dec_mof_class_def *c) {
   return strcmp(c->task, "ImageID") == 0 || strcmp(c->task, "SysConfigEx") == 0 ||
-         strcmp(c->task, "WinSat") == 0;
+         strcmp(c->task, "WinSat") == 0 || strcmp(c->task, "EventMetadata") == 0;
 }
 
 int dec_mof_init(dec_context *ctx, char *err, size_t err_len) {
@@ -64,6 +79,7 @@ void dec_mof_free(dec_context *ctx) {
   if (!st) return;
   free(st->misses);
   free(st->classic);
+  free(st->rest);
   free(st);
   ctx->mof_state = NULL;
 }
@@ -119,6 +135,11 @@ static const char *mof_join(dec_context *ctx, const char *a, const char *b) {
 
 const dec_schema *dec_mof_schema_for_row(dec_context *ctx, size_t row, int op_idx, bool guessed,
                                          uint8_t op_number) {
+  return dec_mof_schema_for_row_n(ctx, row, op_idx, guessed, op_number, 0);
+}
+
+const dec_schema *dec_mof_schema_for_row_n(dec_context *ctx, size_t row, int op_idx, bool guessed,
+                                           uint8_t op_number, uint32_t rest_count) {
   const dec_mof_class_def *c = &dec_mof_classes[row];
   bool header = dec_guid_eq(c->guid, ETL_GUID_EVENT_TRACE);
   dec_schema *s = dec_schema_new(ctx, header ? DEC_SRC_HEADER : DEC_SRC_KERNEL_MOF);
@@ -158,6 +179,9 @@ const dec_schema *dec_mof_schema_for_row(dec_context *ctx, size_t row, int op_id
     } else if (d->count_kind == 2) {
       f->count_kind = DEC_COUNT_FIELD;
       f->count = d->count;
+    } else if (d->count_kind == 3) {
+      f->count_kind = DEC_COUNT_FIXED;
+      f->count = (uint16_t)(rest_count > 65535 ? 65535 : rest_count);
     }
   }
   bool ok = dec_schema_layout(ctx, s, pre, c->field_count);
@@ -354,6 +378,75 @@ static const dec_schema *mof_classic_pick(dec_context *ctx, mof_classic *c, cons
   return *slot;
 }
 
+static bool mof_row_has_rest(size_t row) {
+  const dec_mof_class_def *c = &dec_mof_classes[row];
+  return c->field_count && c->fields[c->field_count - 1].count_kind == 3;
+}
+
+/* Bytes of a rest-array row's fixed prefix and of one element; false when
+ * the prefix is not fixed-size. */
+static bool mof_rest_sizes(size_t row, unsigned ptr, size_t *prefix, size_t *elem) {
+  const dec_mof_class_def *c = &dec_mof_classes[row];
+  *prefix = 0;
+  for (uint16_t i = 0; i < c->field_count; i++) {
+    const dec_mof_field_def *d = &c->fields[i];
+    size_t sz;
+    switch (d->in_type) {
+    case DEC_IN_INT8: case DEC_IN_UINT8: sz = 1; break;
+    case DEC_IN_INT16: case DEC_IN_UINT16: sz = 2; break;
+    case DEC_IN_INT32: case DEC_IN_UINT32: case DEC_IN_HEXINT32: sz = 4; break;
+    case DEC_IN_INT64: case DEC_IN_UINT64: case DEC_IN_HEXINT64: case DEC_IN_FILETIME: sz = 8; break;
+    case DEC_IN_POINTER: case DEC_IN_SIZET: sz = ptr; break;
+    case DEC_IN_GUID: sz = 16; break;
+    default: return false;
+    }
+    if (d->count_kind == 3) {
+      *elem = sz;
+      return i == c->field_count - 1;
+    }
+    if (d->count_kind != 0) return false;
+    *prefix += sz;
+  }
+  return false;
+}
+
+static const dec_schema *mof_rest_lookup(dec_context *ctx, mof_state *st, const etl_event *ev,
+                                         long row, int op_idx, bool guessed) {
+  unsigned ptr = ev->pointer_size == 4 ? 4 : 8;
+  mof_rest *r = NULL;
+  for (size_t i = 0; i < st->rest_count && !r; i++) {
+    mof_rest *c = &st->rest[i];
+    if (c->opcode == ev->opcode && c->version == ev->version && c->ptr == ptr &&
+        dec_guid_eq(c->guid, ev->provider_id))
+      r = c;
+  }
+  if (!r) {
+    if (st->rest_count >= MOF_MAX_REST_KEYS) return NULL;
+    if (!st->rest) st->rest = kv_calloc(MOF_MAX_REST_KEYS, sizeof(mof_rest));
+    r = &st->rest[st->rest_count++];
+    memcpy(r->guid, ev->provider_id, 16);
+    r->opcode = ev->opcode;
+    r->version = ev->version;
+    r->ptr = (uint8_t)ptr;
+    r->row = row;
+    r->op_idx = op_idx;
+    r->guessed = guessed;
+  }
+  size_t prefix = 0, elem = 1;
+  if (!mof_rest_sizes((size_t)r->row, ptr, &prefix, &elem) || !elem) return NULL;
+  size_t len = ev->payload ? ev->payload_len : 0;
+  size_t count = len > prefix ? (len - prefix) / elem : 0;
+  if (count > MOF_MAX_REST_COUNT) count = MOF_MAX_REST_COUNT; /* the walker reports the rest */
+  if (!r->by_count[count]) {
+    dec_schema *s = (dec_schema *)dec_mof_schema_for_row_n(ctx, (size_t)r->row, r->op_idx, r->guessed,
+                                                           ev->opcode, (uint32_t)count);
+    if (!s) return NULL;
+    dec_schema_prepare(ctx, s); /* not registered: prepare it ourselves */
+    r->by_count[count] = s;
+  }
+  return r->by_count[count];
+}
+
 const dec_schema *dec_mof_lookup(dec_context *ctx, const etl_event *ev) {
   mof_state *st = ctx->mof_state;
   if (!st) return NULL;
@@ -373,6 +466,10 @@ const dec_schema *dec_mof_lookup(dec_context *ctx, const etl_event *ev) {
   int op_idx = 0;
   bool guessed = false;
   long row = mof_find_row(ev->provider_id, ev->opcode, ev->version, &op_idx, &guessed);
+  if (row >= 0 && mof_row_has_rest((size_t)row)) {
+    const dec_schema *rs = mof_rest_lookup(ctx, st, ev, row, op_idx, guessed);
+    if (rs) return rs;
+  }
   const dec_schema *s = row >= 0 ? dec_mof_schema_for_row(ctx, (size_t)row, op_idx, guessed, ev->opcode) : NULL;
   if (!s) {
     if (st->miss_count < MOF_MAX_MISSES) {

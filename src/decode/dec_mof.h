@@ -17,7 +17,8 @@ typedef struct dec_mof_field_def {
   uint16_t out_type;   /* DEC_OUT_* */
   uint8_t len_kind;    /* 0 natural, 1 fixed (length) */
   uint16_t length;     /* chars (UNICODESTRING) or bytes (BINARY) */
-  uint8_t count_kind;  /* 0 scalar, 1 fixed (count), 2 from field index count */
+  uint8_t count_kind;  /* 0 scalar, 1 fixed (count), 2 from field index count,
+                          3 rest of the payload (last field; count per record) */
   uint16_t count;
 } dec_mof_field_def;
 
@@ -44,5 +45,8 @@ struct dec_schema;
  * dec_mof_lookup and the tests. */
 const struct dec_schema *dec_mof_schema_for_row(struct dec_context *ctx, size_t row, int op_idx,
                                                 bool guessed, uint8_t op_number);
+/* Same, with rest_count elements for a count_kind 3 (rest of payload) field. */
+const struct dec_schema *dec_mof_schema_for_row_n(struct dec_context *ctx, size_t row, int op_idx,
+                                                  bool guessed, uint8_t op_number, uint32_t rest_count);
 
 #endif

@@ -267,7 +267,7 @@ static void test_shutdown_kernel(void) {
   TEST_EQ_INT(k.image_pid_n, k.images);
   TEST_EQ_INT(k.image_pid_known, k.image_pid_n);
   TEST_EQ_INT(k.threads_ok, k.threads);
-  static const uint16_t hooks[] = {0x0000, 0x0005, 0x0008, 0x0020, 0x0302, 0x0303, 0x0304, 0x030a,
+  static const uint16_t hooks[] = {0x0000, 0x0005, 0x0008, 0x0020, 0x0050, 0x0302, 0x0303, 0x0304, 0x030a,
                                    0x030b, 0x0327, 0x0501, 0x0502, 0x0503, 0x0504, 0x1402, 0x1403,
                                    0x1404, 0x1421, 0x1422};
   for (size_t i = 0; i < sizeof hooks / sizeof hooks[0]; i++)
@@ -275,7 +275,46 @@ static void test_shutdown_kernel(void) {
                    "hook 0x%04x: %d of %d decoded", hooks[i], k.hooks_ok[hooks[i]], k.hooks[hooks[i]]);
 }
 
+/* ---- header-buffer records of a Win11 trace (findneedle/wppstr) ----
+ * BuildInfo: etl-format.md section 2 names the build-lab string of the
+ * findneedle samples; DbgIdRSDS: the PDB path is the one the matching TMF
+ * (tmf/744151fd-...tmf, "// PDB:" line, written by tracepdb) names. */
+typedef struct hb_ud {
+  int build, rsds, part;
+} hb_ud;
+
+static void hb_cb(void *ud, const etl_event *ev, kv_value d, dec_source src, bool ok, dec_context *ctx) {
+  hb_ud *h = ud;
+  (void)ctx;
+  if (!ev->is_kernel_hook) return;
+  if (ev->hook_id == 0x0042) {
+    char *b = field_text(d, "BuildString");
+    TEST_EQ_STR(b, "26100.1.amd64fre.ge_release.240331-1435");
+    free(b);
+    h->build += ok && src == DEC_SRC_HEADER;
+  } else if (ev->hook_id == 0x0040) {
+    char *p = field_text(d, "PdbName");
+    TEST_EQ_STR(p, "C:\\Users\\crimson\\AppData\\Local\\Temp\\claude\\C--Users-crimson-source-repos-guscatalano-"
+                   "findneedle\\d76ed639-cfd9-4e2f-8d19-e0419c9bb951\\scratchpad\\stremit\\WppStrEmitter.pdb");
+    free(p);
+    h->rsds += ok && src == DEC_SRC_HEADER;
+  } else if (ev->hook_id == 0x0050) {
+    h->part += ok && src == DEC_SRC_HEADER;
+  }
+}
+
+static void test_header_buffer_records(void) {
+  hb_ud h = {0, 0, 0};
+  run_stats rs;
+  run_file("findneedle/wppstr-sample.etl", hb_cb, &h, &rs);
+  TEST_EQ_INT(h.build, 1); /* EXPECTED.json kernel_hooks 0x0042: 1 */
+  TEST_EQ_INT(h.rsds, 1);  /* 0x0040: 1 */
+  TEST_EQ_INT(h.part, 1);  /* 0x0050: 1 */
+  TEST_EQ_INT(rs.json_mismatch, 0);
+}
+
 int main(void) {
+  TEST_RUN(test_header_buffer_records);
   TEST_RUN(test_logfile_header);
   TEST_RUN(test_shutdown_kernel);
   return e2k_test_report();
