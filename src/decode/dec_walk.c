@@ -678,9 +678,17 @@ static void json_fast_value(kv_buf *b, kv_value v) {
   }
   if (v.type == KV_STRING) {
     const unsigned char *p = (const unsigned char *)v.u.s;
-    size_t n = v.len, i;
-    for (i = 0; i < n && p[i] < 0x80; i++) {
+    size_t n = v.len, i = 0;
+    while (i < n && p[i] >= 0x20 && p[i] < 0x80 && p[i] != '"' && p[i] != '\\') i++;
+    if (i == n) { /* common case: plain ASCII, nothing to escape */
+      if (b->cap - b->len < n + 3) kv_buf_reserve(b, n + 3);
+      b->data[b->len++] = '"';
+      memcpy(b->data + b->len, p, n);
+      b->len += n;
+      b->data[b->len++] = '"';
+      return;
     }
+    while (i < n && p[i] < 0x80) i++;
     if (i == n) {
       static const char hex[] = "0123456789abcdef";
       kv_buf_reserve(b, n + 2);
