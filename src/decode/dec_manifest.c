@@ -485,7 +485,13 @@ static void compile_provider(man_parser *m, man_provider *p, dec_source source, 
   uint8_t guid[16];
   if (!p->guid || !dec_parse_guid(p->guid, strlen(p->guid), guid)) return;
   const char *pname = adup(ctx, p->name);
-  dec_provider_name_add(ctx, guid, pname);
+  /* source="Wbem" providers describe classic MOF events: their event
+   * `value`s are synthetic, so they are registered only under the classic
+   * (task eventGUID, opcode, version) keys below -- registering them under
+   * (provider GUID, value) would shadow real manifest events (Tx asp.man's
+   * CLRTrace shares its GUID with Microsoft-Windows-DotNETRuntime). */
+  bool wbem = p->source && strcmp(p->source, "Wbem") == 0;
+  if (!wbem) dec_provider_name_add(ctx, guid, pname);
   for (size_t i = 0; i < p->events.count; i++) {
     const man_event *e = &VEC_AT(p->events, man_event, i);
     uint64_t id = 0, ver = 0;
@@ -579,7 +585,7 @@ static void compile_provider(man_parser *m, man_provider *p, dec_source source, 
     k.id = (uint16_t)id;
     k.version = (uint8_t)ver;
     k.kind = DEC_KEY_EVENT;
-    dec_registry_add(ctx, &k, s, priority);
+    if (!wbem) dec_registry_add(ctx, &k, s, priority);
     /* MOF-style events (source="Wbem" providers, tasks with eventGUID):
      * classic records carry the task GUID and the opcode, so register
      * them under the CLASSIC key too. */
