@@ -174,7 +174,9 @@ static int ku_token_http(ku_auth *a, net_client *nc, const char *method, const c
     ku_result_from_net(res, rc, err);
     return -1;
   }
-  ku_result_from_response(res, &resp, url);
+  char what[300];
+  snprintf(what, sizeof what, "%.*s", (int)strcspn(url, "?"), url);
+  ku_result_from_response(res, &resp, what);
   if (resp.status != 200) {
     if (keep) *keep = resp; else net_response_free(&resp);
     return -1;

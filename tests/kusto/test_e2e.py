@@ -297,17 +297,58 @@ def scenario_auth(ck, drv, tmp):
         srv.stop()
 
 
+def scenario_cli(ck, drv, tmp, exe):
+    """The real binary: etw2kusto cluster:... file:KernelNetwork.etl [query:...]
+    uploads exactly the rows that `format:json` prints locally."""
+    import json
+    import subprocess
+    if not exe or not os.path.exists(exe):
+        print("SKIP cli: etw2kusto binary not given")
+        return
+    etl = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "data", "etl", "Tx", "KernelNetwork.etl")
+    queries = [None, "Etw | where EventId == 10 | project TimeCreated, EventName, PID=toint(EventData.PID), "
+                     "size=tolong(EventData.size), daddr=tostring(EventData.daddr)",
+               "Etw | where EventId in (10, 11) | summarize n=count(), bytes=sum(tolong(EventData.size)) "
+               "by daddr=tostring(EventData.daddr)"]
+    for qi, q in enumerate(queries):
+        qa = ["query:" + q] if q else []
+        local = subprocess.run([exe, "file:" + etl, "format:json"] + qa, capture_output=True, text=True,
+                               env=clean_env(tmp), timeout=120)
+        ck.check(local.returncode == 0, "cli local run %d: %s" % (qi, local.stderr[-300:]))
+        want = [json.loads(ln) for ln in local.stdout.splitlines() if ln.strip()]
+        for faults in ([], [dict(where="ingest", action="status", status=503, count=2),
+                            dict(where="ingest", action="reset", count=1)]):
+            srv = Server("--no-auth")
+            try:
+                for f in faults:
+                    srv.fault(**f)
+                table = "Cli%d%s" % (qi, "F" if faults else "")
+                p = subprocess.run([exe, "cluster:" + srv.engine, "database:" + DB, "table:" + table, "auth:none",
+                                    "file:" + etl, "journal:" + os.path.join(tmp, "j")] + qa,
+                                   capture_output=True, text=True, env=clean_env(tmp), timeout=300)
+                ck.check(p.returncode == 0, "cli upload %s: rc %d %s" % (table, p.returncode, p.stderr[-400:]))
+                t = srv.rows(DB, table)
+                ck.check(len(t["rows"]) == len(want) and len(want) > 0, "cli %s: %d rows uploaded, %d printed" % (
+                    table, len(t["rows"]), len(want)))
+                compare_rows(ck, t["rows"], want, "cli " + table)
+                ck.check(t["doc"] == "created by etw2kusto", "cli %s: table created with marker" % table)
+            finally:
+                srv.stop()
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--driver", required=True)
     ap.add_argument("--only", default="")
+    ap.add_argument("--etw2kusto", default="")
     a = ap.parse_args()
     ck = Checks()
     tmp = tempfile.mkdtemp(prefix="e2k-kusto-")
     try:
         write_tsv(os.path.join(tmp, "empty.tsv"), [])
         for name, fn in (("basic", scenario_basic), ("faults", scenario_faults), ("permanent", scenario_permanent),
-                         ("crash", scenario_crash), ("reset", scenario_reset), ("auth", scenario_auth)):
+                         ("crash", scenario_crash), ("reset", scenario_reset), ("auth", scenario_auth),
+                         ("cli", lambda c, d, t: scenario_cli(c, d, t, a.etw2kusto))):
             if a.only and name not in a.only.split(","):
                 continue
             t0 = time.time()
