@@ -11,6 +11,7 @@
 #include "platform/win32_expat/expat.h"
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -208,6 +209,48 @@ static enum XML_Error plat_xml_run(XML_Parser p, IXmlReader *r) {
   return result;
 }
 
+/* UTF-16 documents (manifests often are) become UTF-8 before XmlLite sees
+ * them, and the declaration's encoding="..." is dropped so UTF-8 applies.
+ * Wine's XmlLite mis-tracks end tags in long UTF-16 input; Windows' does not
+ * need this, but one input encoding keeps both paths the same. */
+static void plat_xml_to_utf8(XML_Parser p) {
+  if (p->len < 2) return;
+  const uint8_t *b = (const uint8_t *)p->buf;
+  bool le = b[0] == 0xFF && b[1] == 0xFE, be = b[0] == 0xFE && b[1] == 0xFF;
+  if (!le && !be) return;
+  size_t units = (p->len - 2) / 2;
+  wchar_t *w = malloc((units + 1) * sizeof *w);
+  if (!w) return;
+  for (size_t i = 0; i < units; i++) {
+    const uint8_t *q = b + 2 + 2 * i;
+    w[i] = (wchar_t)(le ? (q[0] | q[1] << 8) : (q[0] << 8 | q[1]));
+  }
+  w[units] = 0;
+  char *u = plat_win_utf8_from_wide(w, units);
+  free(w);
+  if (!u) return;
+  size_t n = strlen(u);
+  if (strncmp(u, "<?xml", 5) == 0) {
+    char *end = strstr(u, "?>");
+    char *enc = strstr(u, "encoding");
+    if (end && enc && enc < end) {
+      char *q = enc + 8;
+      while (q < end && (*q == ' ' || *q == '=' || *q == '\t')) q++;
+      if (q < end && (*q == '"' || *q == '\'')) {
+        char quote = *q;
+        char *close = memchr(q + 1, quote, (size_t)(end - q - 1));
+        if (close) {
+          memset(enc, ' ', (size_t)(close - enc + 1)); /* keep offsets and line numbers */
+        }
+      }
+    }
+  }
+  free(p->buf);
+  p->buf = u;
+  p->len = n;
+  p->cap = n + 1;
+}
+
 enum XML_Status plat_xml_parse(XML_Parser p, const char *s, int len, int is_final) {
   if (p->error != XML_ERROR_NONE || p->done) return XML_STATUS_ERROR;
   if (len > 0) {
@@ -232,6 +275,7 @@ enum XML_Status plat_xml_parse(XML_Parser p, const char *s, int len, int is_fina
     p->error = XML_ERROR_UNAVAILABLE;
     return XML_STATUS_ERROR;
   }
+  plat_xml_to_utf8(p);
   HGLOBAL mem = GlobalAlloc(GMEM_MOVEABLE, p->len ? p->len : 1);
   if (!mem) {
     p->error = XML_ERROR_NO_MEMORY;
