@@ -215,7 +215,8 @@ static int kql_dyn_build(kql_binder *b, const char *s, size_t len, size_t *pos, 
       *out = kv_to_dynamic(kv_string_borrowed(t.str, t.str_len)); /* copies */
       return 0;
     case KQL_TK_LONG: {
-      kv_value v = kv_long(neg ? -t.i : t.i);
+      if (t.bracketed == 2 && !neg) return -1;
+      kv_value v = kv_long(t.bracketed == 2 ? INT64_MIN : neg ? -t.i : t.i);
       *out = kv_to_dynamic(v);
       return 0;
     }
@@ -238,6 +239,11 @@ static int kql_dyn_build(kql_binder *b, const char *s, size_t len, size_t *pos, 
       return 0;
     }
     case KQL_TK_IDENT:
+      if (t.bracketed) { /* ["x"] lexes as a bracketed name: a one-string array */
+        *out = kv_dyn_array();
+        kv_array_push(*out, kv_to_dynamic(kv_string_borrowed(t.text, t.text_len)));
+        return 0;
+      }
       if (t.text_len == 4 && !memcmp(t.text, "true", 4)) *out = kv_to_dynamic(kv_bool(true));
       else if (t.text_len == 5 && !memcmp(t.text, "false", 5)) *out = kv_to_dynamic(kv_bool(false));
       else if (t.text_len == 4 && !memcmp(t.text, "null", 4)) *out = kv_dyn_null();
@@ -309,6 +315,34 @@ static kql_expr *kql_bind_typedlit(kql_binder *b, kql_node *n) {
     len -= 2;
   }
   char padded[96];
+  char nospace[96];
+  if (t == KV_DATETIME && len < 64 && memchr(s, ',', len)) { /* datetime(2025, 6, 14) */
+    int parts[7] = {0, 1, 1, 0, 0, 0, 0};
+    int np = 0;
+    size_t i = 0;
+    while (i < len && np < 7) {
+      while (i < len && (s[i] == ' ' || s[i] == ',')) i++;
+      int v = 0, digits = 0;
+      while (i < len && s[i] >= '0' && s[i] <= '9' && digits < 9) {
+        v = v * 10 + (s[i++] - '0');
+        digits++;
+      }
+      if (!digits) break;
+      parts[np++] = v;
+    }
+    snprintf(nospace, sizeof nospace, "%04d-%02d-%02dT%02d:%02d:%02d", parts[0], parts[1], parts[2],
+             parts[3], parts[4], parts[5]);
+    s = nospace;
+    len = strlen(nospace);
+  } else if (t == KV_DATETIME && len < 64 && memchr(s, ' ', len)) { /* 2017 - 08 - 03 */
+    size_t o = 0;
+    for (size_t i = 0; i < len; i++) {
+      if (s[i] == ' ' && ((i > 0 && s[i - 1] == '-') || (i + 1 < len && s[i + 1] == '-'))) continue;
+      nospace[o++] = s[i];
+    }
+    s = nospace;
+    len = o;
+  }
   if (t == KV_DATETIME && len < 64) { /* 1970-5-12 -> 1970-05-12 */
     size_t o = 0, i = 0, field = 0;
     while (i < len && o + 3 < sizeof padded) {
@@ -510,6 +544,7 @@ static kql_expr *kql_bind_binary(kql_binder *b, kql_node *n, const kv_schema *ro
     kv_arith_op ao = op[0] == '+' ? KV_OP_ADD : op[0] == '-' ? KV_OP_SUB : op[0] == '*' ? KV_OP_MUL
                    : op[0] == '/' ? KV_OP_DIV : KV_OP_MOD;
     kv_type t = kv_arith_type(ao, l->type, r->type);
+    if (l->type == KV_DYNAMIC && r->type == KV_DYNAMIC) t = KV_TYPE_COUNT; /* engine refuses (corpus README) */
     if (t == KV_TYPE_COUNT) {
       kql_bind_fail(b, n->pos, "operator %s: cannot apply to %s and %s", op, kv_type_name(l->type),
                     kv_type_name(r->type));
@@ -649,6 +684,10 @@ kql_expr *kql_bind_expr(kql_binder *b, kql_node *n, const kv_schema *row, kql_sc
       kql_expr *a = kql_bind_expr(b, n->kids[0], row, sc);
       if (!a) break;
       if (n->name[0] == '+') {
+        r = a;
+        break;
+      }
+      if (n->kids[0]->kind == KQL_N_LIT && n->kids[0]->flags == 1) { /* -9223372036854775808 */
         r = a;
         break;
       }
@@ -1056,6 +1095,14 @@ static const char *kql_column_n(kql_binder *b) {
 
 /* ---- core operators ---- */
 
+/* Names the engine refuses as new column names (fuzz: dynamic-json-0013/0025, parse-search-0040). */
+static int kql_check_colname(kql_binder *b, const char *name, uint32_t pos) {
+  static const char *const r[] = {"asc", "desc", "first", "last", NULL};
+  for (int i = 0; r[i]; i++)
+    if (!strcmp(name, r[i])) return kql_bind_fail(b, pos, "'%s' is a keyword: write ['%s'] to use it as a column name", name, name);
+  return 0;
+}
+
 static bool kql_expr_uses_window(kql_expr *e) {
   if (e->kind == KQL_E_PREVNEXT || e->kind == KQL_E_ROWNUM || e->kind == KQL_E_ROWCUMSUM) return true;
   for (int k = 0; k < e->nargs; k++)
@@ -1088,6 +1135,7 @@ static int kql_bind_extend(kql_binder *b, kql_node *op, kql_scope *sc, kql_pipe 
       }
       name = it->name;
       en = it->kids[0];
+      if (kql_check_colname(b, name, it->pos)) goto fail;
     } else {
       name = kql_expr_name(b, it);
       if (!name) name = kql_column_n(b);
@@ -1724,8 +1772,24 @@ static int kql_bind_operator_inner(kql_binder *b, kql_node *op, kql_scope *sc, k
   }
   if (kql_node_is(op, "sort")) return kql_bind_sort(b, op, sc, p, 0, -1);
   if (kql_node_is(op, "render")) return 0; /* presentation only: rows unchanged */
-  if (kql_node_is(op, "as")) { /* names the result (union withsource); rows unchanged */
+  if (kql_node_is(op, "as")) { /* names the result (union withsource, later references) */
     p->leg_name = op->kids[0]->name;
+    if (p->kind != KQL_SRC_INPUT) {
+      const char *nm = p->leg_name;
+      kv_schema keep = p->schema;
+      bool ser = p->serialized;
+      kql_table *t = kql_pipe_materialize(b, p, op->pos);
+      if (!t) return -1;
+      memset(p, 0, sizeof *p);
+      p->from = p->to = p->step = kv_null(KV_LONG);
+      p->kind = KQL_SRC_TABLE;
+      p->table = t;
+      p->schema = keep;
+      p->serialized = ser;
+      p->leg_name = nm;
+      kql_ent *e = kql_scope_add(b, sc, nm, KQL_ENT_TABULAR);
+      e->table = t;
+    }
     return 0;
   }
   return kql_bind_op_more(b, op, sc, p);
@@ -1772,7 +1836,7 @@ static int kql_bind_datatable(kql_binder *b, kql_node *n, kql_scope *sc, kql_pip
     else {
       kv_type vt = kv_scalar_type(v);
       bool ok = (kv_type_is_numeric(vt) && kv_type_is_numeric(ct)) || vt == KV_DYNAMIC ||
-                (vt == KV_STRING && ct == KV_STRING);
+                vt == KV_STRING; /* "1" in a long column converts (fuzz: aggregation-0032) */
       if (!ok) {
         kql_expr_free(e);
         free(row);

@@ -110,11 +110,16 @@ static int kql_bind_union(kql_binder *b, kql_node *op, kql_scope *sc, kql_pipe *
     }
   }
   kv_schema u = {0};
+  kv_schema plain = {0}; /* names that stay as they are */
+  for (int k = 0; k < nu; k++)
+    if (!uc[k].renamed) kql_schema_add(b, &plain, uc[k].orig, uc[k].type);
   for (int k = 0; k < nu && rc == 0; k++) {
     if (uc[k].renamed) {
       char buf[300];
       snprintf(buf, sizeof buf, "%s_%s", uc[k].orig, kv_type_name(uc[k].type));
-      kql_schema_add(b, &u, buf, uc[k].type);
+      const char *nm = kql_unique_name(b, &plain, buf);
+      kql_schema_add(b, &plain, nm, uc[k].type);
+      kql_schema_add(b, &u, nm, uc[k].type);
     } else {
       kql_schema_add(b, &u, uc[k].orig, uc[k].type);
     }
@@ -370,6 +375,11 @@ static int kql_bind_mvexpand(kql_binder *b, kql_node *op, kql_scope *sc, kql_pip
       return kql_bind_fail(b, it->pos, "not supported yet: mv-expand of an expression without a name");
     }
     exprs[k] = kql_bind_expr(b, en, &p->schema, sc);
+    if (exprs[k] && exprs[k]->type != KV_DYNAMIC) {
+      kql_expr_free(exprs[k]);
+      exprs[k] = NULL;
+      kql_bind_fail(b, en->pos, "mv-expand: the expression must be dynamic (fuzz: null-and-edge-0020)");
+    }
     if (!exprs[k]) {
       for (int j = 0; j < k; j++) kql_expr_free(exprs[j]);
       free(cols);
@@ -450,6 +460,14 @@ static int kql_bind_parse(kql_binder *b, kql_node *op, kql_scope *sc, kql_pipe *
   kv_buf_init(&re);
   if (!regex) kv_buf_puts(&re, "^");
   if (regex) kv_buf_puts(&re, "(?s)");
+  for (int i = 0; i + 1 < nitems; i++)
+    if (op->kids[1 + i]->kind == KQL_N_COLDEF && op->kids[2 + i]->kind == KQL_N_COLDEF) {
+      free(items);
+      free(gcol);
+      kv_buf_free(&re);
+      kql_expr_free(src);
+      return kql_bind_fail(b, op->kids[2 + i]->pos, "parse: two columns need a delimiter between them");
+    }
   for (int i = 0; i < nitems; i++) {
     kql_node *it = op->kids[1 + i];
     bool last = i == nitems - 1;
@@ -469,6 +487,14 @@ static int kql_bind_parse(kql_binder *b, kql_node *op, kql_scope *sc, kql_pipe *
         free(gcol);
         kql_expr_free(src);
         return kql_bind_fail(b, it->pos, "unknown type '%s'", it->str);
+      }
+      if (!strcmp(it->name, "first") || !strcmp(it->name, "last") || !strcmp(it->name, "asc") ||
+          !strcmp(it->name, "desc")) {
+        kv_buf_free(&re);
+        free(items);
+        free(gcol);
+        kql_expr_free(src);
+        return kql_bind_fail(b, it->pos, "'%s' is a keyword: write ['%s'] to use it as a column name", it->name, it->name);
       }
       items[i].kind = 1;
       items[i].type = t;

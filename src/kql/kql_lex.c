@@ -296,7 +296,16 @@ void kql_lex_next(const char *s, size_t len, size_t pos, kql_arena *a, kql_token
     t->text = s + p;
     if (ue > i) {
       int64_t unit = kql_lex_timespan_unit(s + i, ue - i);
-      if (!unit) {
+      size_t ie = ue;
+      while (ie < len && kql_lex_is_alnum((unsigned char)s[ie])) ie++;
+      if (!unit || ie > ue) {
+        /* 5h_MovingAvg: a name that starts with digits (emulator: series-fir-function-00) */
+        if (!is_real && (ie > ue || s[i] == '_')) {
+          t->kind = KQL_TK_IDENT;
+          t->text = s + p;
+          t->text_len = t->len = (uint32_t)(ie - p);
+          return;
+        }
         kql_lex_error(t, p, "invalid numeric literal");
         t->len = (uint32_t)(ue - p);
         return;
@@ -319,9 +328,14 @@ void kql_lex_next(const char *s, size_t len, size_t pos, kql_arena *a, kql_token
       t->kind = KQL_TK_LONG;
       char *end = NULL;
       unsigned long long u = strtoull(numbuf, &end, 10);
-      if (u > (unsigned long long)INT64_MAX) {
-        t->kind = KQL_TK_REAL;
-        t->r = strtod(numbuf, NULL);
+      if (u == (unsigned long long)INT64_MAX + 1ULL && end && *end == 0) {
+        t->i = INT64_MIN; /* only valid after a unary minus; the parser checks */
+        t->bracketed = 2;
+      } else if (u > (unsigned long long)INT64_MAX) {
+        /* Kusto rejects long literals out of range (fuzz: type-casts-coercion-0037) */
+        kql_lex_error(t, p, "integer literal out of range for long");
+        t->len = (uint32_t)(i - p);
+        return;
       } else {
         t->i = (int64_t)u;
       }

@@ -231,9 +231,11 @@ static int kql_p_dyn_value(kql_parser *p, size_t *pos, size_t end, int depth) {
   if (depth > 64) return -1;
   if (t.kind == KQL_TK_ERROR || t.kind == KQL_TK_EOF) return -1;
   *pos = t.pos + t.len;
+  if (t.kind == KQL_TK_LONG && t.bracketed == 2) return -1; /* out of range without a minus */
   if (t.kind == KQL_TK_STRING || t.kind == KQL_TK_LONG || t.kind == KQL_TK_REAL ||
       t.kind == KQL_TK_TIMESPAN || t.kind == KQL_TK_TYPED)
     return 0;
+  if (t.kind == KQL_TK_IDENT && t.bracketed) return 0; /* ["x"] lexes as a bracketed name */
   if (t.kind == KQL_TK_IDENT)
     return (kql_p_tok_is(&t, KQL_TK_IDENT, "true") || kql_p_tok_is(&t, KQL_TK_IDENT, "false") ||
             kql_p_tok_is(&t, KQL_TK_IDENT, "null")) ? 0 : -1;
@@ -286,8 +288,13 @@ static kql_node *kql_p_primary(kql_parser *p) {
   kql_node *n;
   switch (t->kind) {
     case KQL_TK_LONG:
+      if (t->bracketed == 2 && !(p->i > 0 && kql_p_tok_is(&p->toks[p->i - 1], KQL_TK_PUNCT, "-"))) {
+        kql_p_fail(p, t->pos, "integer literal out of range for long");
+        return NULL;
+      }
       n = kql_p_node(p, KQL_N_LIT);
       n->lit = kv_long(t->i);
+      n->flags = t->bracketed == 2; /* -9223372036854775808 */
       kql_p_advance(p);
       kql_p_finish(p, n);
       return n;
