@@ -209,6 +209,10 @@ static bool dec_put_sockaddr(kv_buf *b, const uint8_t *p, size_t n) {
   if (fam == 23 && n >= 24) {
     kv_buf_putc(b, '[');
     dec_put_ipv6(b, p + 8);
+    /* scope id read in network byte order, as PerfView's TdhFormatter tests
+     * expect ("[fe80::1234:5678%12]:60000") */
+    uint32_t scope = n >= 28 ? ((uint32_t)p[24] << 24 | (uint32_t)p[25] << 16 | (uint32_t)p[26] << 8 | p[27]) : 0;
+    if (scope) kv_buf_printf(b, "%%%u", (unsigned)scope);
     kv_buf_printf(b, "]:%u", (unsigned)((p[2] << 8) | p[3]));
     return true;
   }

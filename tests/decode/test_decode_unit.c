@@ -459,7 +459,69 @@ static void test_manifest_errors(void) {
   TEST_CHECK_MSG(strstr(err, "does-not-exist.man") != NULL, "err = %s", err);
 }
 
+/* Formatting vectors from PerfView's TdhFormatterTests (microsoft/perfview
+ * src/TraceEvent/TraceEvent.Tests/Parsing/TdhFormatterTests.cs): IPv4/IPv6/
+ * SocketAddress/port texts, fed through TraceLogging fields here. */
+static void test_perfview_format_vectors(void) {
+  static const struct {
+    const char *name;
+    unsigned in, out;
+    uint8_t bytes[28];
+    size_t n;
+    const char *want;
+  } v[] = {
+      {"v6a", 14, 9, {0x20, 0x01, 0xab, 0xcd, 0xde, 0xf0, 0x12, 0x34, 0x56, 0x78, 0x9a, 0xbc, 0xde, 0xf0, 0x12, 0x34}, 16,
+       "\"2001:abcd:def0:1234:5678:9abc:def0:1234\""},
+      {"v6b", 14, 9, {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1}, 16, "\"::1\""},
+      {"v6c", 14, 9, {0xfe, 0x08, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x12, 0x34, 0x56, 0x78}, 16, "\"fe08::1234:5678\""},
+      {"sa4", 14, 10, {0x02, 0x00, 0xC3, 0x50, 0xC0, 0xA8, 0x00, 0x01, 0, 0, 0, 0, 0, 0, 0, 0}, 16,
+       "\"192.168.0.1:50000\""},
+      {"sa6", 14, 10, {0x17, 0x00, 0xEA, 0x60, 0, 0, 0, 0, 0xff, 0x03, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x01, 0x14, 0, 0, 0, 0}, 28,
+       "\"[ff03::114]:60000\""},
+      {"sa6s", 14, 10, {0x17, 0x00, 0xEA, 0x60, 0, 0, 0, 0, 0xfe, 0x80, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x12, 0x34, 0x56, 0x78, 0, 0, 0, 0x0c}, 28,
+       "\"[fe80::1234:5678%12]:60000\""},
+      {"ip4", 8, 8, {0x7F, 0x00, 0x00, 0x01}, 4, "\"127.0.0.1\""},
+      {"ip4b", 8, 8, {0x0A, 0x64, 0x02, 0xC8}, 4, "\"10.100.2.200\""},
+      {"port", 6, 7, {0x00, 0x50}, 2, "80"},
+      {"port2", 6, 7, {0x01, 0xBB}, 2, "443"},
+  };
+  dec_context *ctx = new_ctx(NULL);
+  for (size_t i = 0; i < sizeof v / sizeof v[0]; i++) {
+    bb m, pl, t, e;
+    memset(&m, 0, sizeof m);
+    memset(&pl, 0, sizeof pl);
+    memset(&t, 0, sizeof t);
+    memset(&e, 0, sizeof e);
+    u16(&m, 0);
+    u8(&m, 0);
+    cstr(&m, "Vec");
+    tl_field(&m, v[i].name, v[i].in, (int)v[i].out);
+    m.d[0] = (uint8_t)m.n;
+    if (v[i].in == 14) u16(&pl, (unsigned)v[i].n); /* TraceLogging BINARY: u16 byte count */
+    put(&pl, v[i].bytes, v[i].n);
+    u16(&t, 0);
+    cstr(&t, "Vec.Provider");
+    t.d[0] = (uint8_t)t.n;
+    ext_item(&e, ETL_EXT_PROV_TRAITS, &t, 1);
+    ext_item(&e, ETL_EXT_EVENT_SCHEMA_TL, &m, 0);
+    etl_event ev;
+    memset(&ev, 0, sizeof ev);
+    memcpy(ev.provider_id, TL_GUID, 16);
+    ev.header_kind = ETL_HT_EVENT;
+    ev.pointer_size = 8;
+    ev.ext = e.d;
+    ev.ext_len = (uint32_t)e.n;
+    ev.payload = pl.d;
+    ev.payload_len = (uint32_t)pl.n;
+    kv_value bag = dec_event_data(ctx, &ev, NULL, NULL);
+    expect_json(bag, v[i].name, v[i].want);
+    kv_release(bag);
+  }
+  dec_context_free(ctx);
+}
+
 int main(void) {
+  TEST_RUN(test_perfview_format_vectors);
   TEST_RUN(test_tracelogging_all_types);
   TEST_RUN(test_tracelogging_truncation);
   TEST_RUN(test_tracelogging_bad_metadata);
