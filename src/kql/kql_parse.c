@@ -23,6 +23,7 @@ typedef struct kql_parser {
   int i; /* current token index */
   int depth;
   int failed;
+  int in_source;
   kql_error *err;
 } kql_parser;
 
@@ -140,11 +141,19 @@ static kql_node *kql_p_expr(kql_parser *p);
 static kql_node *kql_p_pipe(kql_parser *p);
 static kql_node *kql_p_query_body(kql_parser *p, int in_braces);
 static kql_node *kql_p_name_pattern(kql_parser *p);
+static kql_node *kql_p_table_ref(kql_parser *p);
+static kql_node *kql_p_operator(kql_parser *p);
+static kql_node *kql_p_clause(kql_parser *p, const char *name);
+static int kql_p_assign_list(kql_parser *p, kql_node *into, int allow_empty);
+static int kql_p_params(kql_parser *p, kql_node *op);
+static int kql_p_expect_word(kql_parser *p, const char *w);
+static int kql_p_skip_generic(kql_parser *p, kql_node *op);
+static int kql_p_union_legs(kql_parser *p, kql_node *u);
 
 static int kql_p_is_ident(kql_parser *p, int ahead) { return kql_p_tok(p, ahead)->kind == KQL_TK_IDENT; }
 
 static int kql_p_reserved(const kql_token *t) {
-  static const char *const r[] = {"and", "or", "by", "on", "with", "to", "from", "step", "asc",
+  static const char *const r[] = {"and", "or", "by", "on", "with", "to", "from", "asc",
                                   "desc", "in", "in~", "between", "of", "typeof", "datetime",
                                   "dynamic", "timespan", "guid", "let", "hint", NULL};
   if (t->kind != KQL_TK_IDENT || t->bracketed) return 0;
@@ -232,6 +241,15 @@ static int kql_p_dyn_value(kql_parser *p, size_t *pos, size_t end, int depth) {
   if (t.kind == KQL_TK_ERROR || t.kind == KQL_TK_EOF) return -1;
   *pos = t.pos + t.len;
   if (t.kind == KQL_TK_LONG && t.bracketed == 2) return -1; /* out of range without a minus */
+  if (t.kind == KQL_TK_STRING) {
+    for (;;) { /* "a" "b" concatenates */
+      kql_token n2;
+      kql_lex_next(p->src, end, *pos, p->a, &n2);
+      if (n2.kind != KQL_TK_STRING) break;
+      *pos = n2.pos + n2.len;
+    }
+    return 0;
+  }
   if (t.kind == KQL_TK_STRING || t.kind == KQL_TK_LONG || t.kind == KQL_TK_REAL ||
       t.kind == KQL_TK_TIMESPAN || t.kind == KQL_TK_TYPED)
     return 0;
@@ -381,6 +399,9 @@ static kql_node *kql_p_primary(kql_parser *p) {
         kql_p_finish(p, n);
         return n;
       }
+      if (kql_p_reserved(t) && strcmp(t->text, "typeof") != 0 && t->text[0] != 'd' &&
+          strncmp(t->text, "time", 4) != 0 && strncmp(t->text, "guid", 4) != 0)
+        break;
       if (!t->bracketed && kql_p_punct(p, 1, "(")) {
         n = kql_p_node(p, KQL_N_CALL);
         kql_p_set_name(p, n, t);
@@ -737,7 +758,8 @@ static int kql_p_assign_list(kql_parser *p, kql_node *into, int allow_empty) {
 }
 
 static const char *const kql_p_param_names[] = {
-    "kind", "hint", "withsource", "isfuzzy", "bagexpansion", "with_itemindex", "flags",
+    "kind", "hint", "withsource", "with_node_id", "with_source_id", "with_target_id", "cycles",
+    "output", "with_component_id", "isfuzzy", "bagexpansion", "with_itemindex", "flags",
     "decodeblocks", "with_source", "bin_legacy", "materialized", "shufflekey", "strategy",
     "bagexpansion", NULL};
 
@@ -973,6 +995,12 @@ static kql_node *kql_p_datatable(kql_parser *p) {
     for (;;) {
       kql_node *e = kql_p_expr(p);
       if (!e) return NULL;
+      kql_node *lit = e;
+      if (lit->kind == KQL_N_UNARY) lit = lit->kids[0];
+      if (lit->kind != KQL_N_LIT && lit->kind != KQL_N_TYPEDLIT) {
+        kql_p_fail(p, e->pos, "datatable values must be literals");
+        return NULL;
+      }
       kql_node_add(p->a, n, e);
       if (kql_p_punct(p, 0, ",")) {
         kql_p_advance(p);
@@ -985,6 +1013,143 @@ static kql_node *kql_p_datatable(kql_parser *p) {
   if (kql_p_expect_punct(p, "]")) return NULL;
   kql_p_finish(p, n);
   return n;
+}
+
+
+/* ---- graph operators (syntax only; the binder says "not supported yet") ---- */
+static int kql_p_graph_node(kql_parser *p) {
+  if (kql_p_expect_punct(p, "(")) return -1;
+  if (kql_p_is_ident(p, 0)) kql_p_advance(p);
+  return kql_p_expect_punct(p, ")");
+}
+
+/* -[e*1..3]-> | <-[e]- | -[e]- | --> | <-- | -- */
+static int kql_p_graph_edge(kql_parser *p) {
+  bool left = false;
+  if (kql_p_punct(p, 0, "<")) {
+    left = true;
+    kql_p_advance(p);
+  }
+  if (kql_p_expect_punct(p, "-")) return -1;
+  if (kql_p_punct(p, 0, "[")) {
+    kql_p_advance(p);
+    if (kql_p_is_ident(p, 0)) kql_p_advance(p);
+    if (kql_p_punct(p, 0, "*")) {
+      kql_p_advance(p);
+      if (TOK(p)->kind != KQL_TK_LONG) {
+        kql_p_fail_tok(p, "Expected: number");
+        return -1;
+      }
+      kql_p_advance(p);
+      if (kql_p_expect_punct(p, "..")) return -1;
+      if (TOK(p)->kind != KQL_TK_LONG) {
+        kql_p_fail_tok(p, "Expected: number");
+        return -1;
+      }
+      kql_p_advance(p);
+    }
+    if (kql_p_expect_punct(p, "]")) return -1;
+  }
+  if (kql_p_expect_punct(p, "-")) return -1;
+  if (!left && kql_p_punct(p, 0, ">")) kql_p_advance(p);
+  return 0;
+}
+
+static int kql_p_graph_pattern(kql_parser *p) {
+  for (;;) {
+    if (kql_p_graph_node(p)) return -1;
+    while (kql_p_punct(p, 0, "-") || kql_p_punct(p, 0, "<")) {
+      if (kql_p_graph_edge(p)) return -1;
+      if (kql_p_graph_node(p)) return -1;
+    }
+    if (kql_p_punct(p, 0, ",")) {
+      kql_p_advance(p);
+      continue;
+    }
+    return 0;
+  }
+}
+
+static int kql_p_graph_op(kql_parser *p, kql_node *op) {
+  const char *w = op->name;
+  if (kql_p_params(p, op)) return -1;
+  if (!strcmp(w, "graph-match") || !strcmp(w, "graph-shortest-paths")) {
+    if (kql_p_graph_pattern(p)) return -1;
+    if (kql_p_word(p, 0, "where")) {
+      kql_p_advance(p);
+      if (!kql_p_expr(p)) return -1;
+    }
+    if (kql_p_word(p, 0, "project")) {
+      kql_p_advance(p);
+      kql_node *tmp = kql_p_clause(p, "project");
+      if (kql_p_assign_list(p, tmp, 0)) return -1;
+    }
+    return 0;
+  }
+  if (!strcmp(w, "make-graph")) {
+    if (!kql_p_name(p)) return -1;
+    if (kql_p_expect_punct(p, "-")) return -1;
+    if (kql_p_expect_punct(p, "-")) return -1;
+    if (kql_p_punct(p, 0, ">")) kql_p_advance(p);
+    if (!kql_p_name(p)) return -1;
+    if (kql_p_params(p, op)) return -1;
+    if (kql_p_word(p, 0, "with")) {
+      kql_p_advance(p);
+      for (;;) {
+        if (!kql_p_table_ref(p)) return -1;
+        if (kql_p_expect_word(p, "on")) return -1;
+        if (!kql_p_name(p)) return -1;
+        if (kql_p_punct(p, 0, ",")) {
+          kql_p_advance(p);
+          continue;
+        }
+        break;
+      }
+    }
+    if (kql_p_word(p, 0, "partitioned-by") || (kql_p_word(p, 0, "partitioned") && kql_p_punct(p, 1, "-"))) {
+      while (!kql_p_punct(p, 0, "(") && TOK(p)->kind != KQL_TK_EOF) kql_p_advance(p);
+      if (kql_p_expect_punct(p, "(")) return -1;
+      if (!kql_p_pipe(p)) return -1;
+      if (kql_p_expect_punct(p, ")")) return -1;
+    }
+    return 0;
+  }
+  if (!strcmp(w, "graph-to-table")) {
+    for (;;) {
+      if (!kql_p_word(p, 0, "nodes") && !kql_p_word(p, 0, "edges")) {
+        kql_p_fail_tok(p, "Expected: nodes or edges");
+        return -1;
+      }
+      kql_p_advance(p);
+      if (kql_p_word(p, 0, "as")) {
+        kql_p_advance(p);
+        if (!kql_p_name(p)) return -1;
+      }
+      if (kql_p_params(p, op)) return -1;
+      if (kql_p_punct(p, 0, ",")) {
+        kql_p_advance(p);
+        continue;
+      }
+      return 0;
+    }
+  }
+  return kql_p_skip_generic(p, op);
+}
+
+
+/* partition (top 3 by x | project a): a sub-query that starts with an operator */
+static int kql_p_starts_operator(kql_parser *p) {
+  static const char *const ops[] = {"where", "filter", "extend", "project", "project-away",
+                                    "project-keep", "project-rename", "project-reorder",
+                                    "summarize", "count", "take", "limit", "top", "sort", "order",
+                                    "distinct", "mv-expand", "parse", "parse-where", "as",
+                                    "serialize", "scan", "make-series", "mv-apply", "lookup",
+                                    "join", "union", "evaluate", "getschema", "sample", NULL};
+  if (!kql_p_is_ident(p, 0) || TOK(p)->bracketed) return 0;
+  if (kql_p_punct(p, 1, "|") || kql_p_punct(p, 1, ")") || kql_p_punct(p, 1, "(")) return 0;
+  for (int i = 0; ops[i]; i++)
+    if (kql_p_word(p, 0, ops[i])) return 1;
+  return 0;
 }
 
 /* Parses one operator after '|'. */
@@ -1197,7 +1362,7 @@ static kql_node *kql_p_operator(kql_parser *p) {
     kql_node_add(p->a, op, n);
   } else if (IS("evaluate") || IS("invoke")) {
     if (kql_p_params(p, op)) return NULL;
-    if (IS("evaluate") && TOK(p)->kind == KQL_TK_EOF) return op;
+    if (IS("evaluate") && TOK(p)->kind == KQL_TK_EOF && p->in_source) return op;
     kql_node *c = kql_p_postfix(p);
     if (!c) return NULL;
     if (c->kind != KQL_N_CALL) {
@@ -1235,6 +1400,7 @@ static kql_node *kql_p_operator(kql_parser *p) {
       kql_node *w2 = kql_p_clause(p, "with");
       if (kql_p_expect_punct(p, "(")) return NULL;
       if (kql_p_assign_list(p, w2, 0)) return NULL;
+
       if (kql_p_expect_punct(p, ")")) return NULL;
       kql_node_add(p->a, op, w2);
     }
@@ -1302,13 +1468,137 @@ static kql_node *kql_p_operator(kql_parser *p) {
       return NULL;
     }
     kql_p_advance(p);
-    if (!kql_p_pipe(p)) return NULL;
+    if (kql_p_starts_operator(p)) {
+      for (;;) {
+        if (!kql_p_operator(p)) return NULL;
+        if (!kql_p_punct(p, 0, "|")) break;
+        kql_p_advance(p);
+      }
+    } else if (!kql_p_pipe(p)) {
+      return NULL;
+    }
     if (kql_p_expect_punct(p, brace ? "}" : ")")) return NULL;
+  } else if (IS("top-hitters")) {
+    op->kind = KQL_N_GENERIC;
+    if (!kql_p_expr(p)) return NULL;
+    if (kql_p_expect_word(p, "of")) return NULL;
+    if (!kql_p_expr(p)) return NULL;
+    if (kql_p_word(p, 0, "by")) {
+      kql_p_advance(p);
+      if (!kql_p_expr(p)) return NULL;
+    }
+  } else if (IS("top-nested")) {
+    op->kind = KQL_N_GENERIC;
+    for (;;) {
+      if (!kql_p_word(p, 0, "of") && !kql_p_expr(p)) return NULL;
+      if (kql_p_expect_word(p, "of")) return NULL;
+      if (!kql_p_assign_or_expr(p)) return NULL;
+      if (kql_p_word(p, 0, "with")) {
+        kql_p_advance(p);
+        if (kql_p_expect_word(p, "others")) return NULL;
+        if (kql_p_expect_punct(p, "=")) return NULL;
+        if (!kql_p_expr(p)) return NULL;
+      }
+      if (kql_p_expect_word(p, "by")) return NULL;
+      if (!kql_p_assign_or_expr(p)) return NULL;
+      if (kql_p_word(p, 0, "asc") || kql_p_word(p, 0, "desc")) kql_p_advance(p);
+      if (kql_p_punct(p, 0, ",")) {
+        kql_p_advance(p);
+        continue;
+      }
+      break;
+    }
+  } else if (IS("parse-kv")) {
+    op->kind = KQL_N_GENERIC;
+    if (!kql_p_expr(p)) return NULL;
+    if (kql_p_expect_word(p, "as")) return NULL;
+    if (kql_p_expect_punct(p, "(")) return NULL;
+    for (;;) {
+      if (!kql_p_name(p)) return NULL;
+      if (kql_p_expect_punct(p, ":")) return NULL;
+      if (!kql_p_is_ident(p, 0)) {
+        kql_p_fail_tok(p, "Missing type name");
+        return NULL;
+      }
+      kql_p_advance(p);
+      if (kql_p_punct(p, 0, ",")) {
+        kql_p_advance(p);
+        continue;
+      }
+      break;
+    }
+    if (kql_p_expect_punct(p, ")")) return NULL;
+    if (kql_p_word(p, 0, "with")) {
+      kql_p_advance(p);
+      if (kql_p_expect_punct(p, "(")) return NULL;
+      kql_node *w2 = kql_p_clause(p, "with");
+      if (kql_p_assign_list(p, w2, 0)) return NULL;
+      if (kql_p_expect_punct(p, ")")) return NULL;
+    }
+  } else if (IS("mv-apply")) {
+    op->kind = KQL_N_GENERIC;
+    if (kql_p_params(p, op)) return NULL;
+    for (;;) {
+      if (!kql_p_assign_or_expr(p)) return NULL;
+      if (kql_p_word(p, 0, "to")) {
+        kql_p_advance(p);
+        if (!kql_p_word(p, 0, "typeof")) {
+          kql_p_fail_tok(p, "Expected: typeof");
+          return NULL;
+        }
+        if (!kql_p_primary(p)) return NULL;
+      }
+      if (kql_p_punct(p, 0, ",")) {
+        kql_p_advance(p);
+        continue;
+      }
+      break;
+    }
+    if (kql_p_word(p, 0, "limit")) {
+      kql_p_advance(p);
+      if (!kql_p_expr(p)) return NULL;
+    }
+    if (kql_p_expect_word(p, "on")) return NULL;
+    if (kql_p_expect_punct(p, "(")) return NULL;
+    if (kql_p_starts_operator(p)) {
+      for (;;) {
+        if (!kql_p_operator(p)) return NULL;
+        if (!kql_p_punct(p, 0, "|")) break;
+        kql_p_advance(p);
+      }
+    } else if (!kql_p_pipe(p)) {
+      return NULL;
+    }
+    if (kql_p_expect_punct(p, ")")) return NULL;
+  } else if (IS("fork")) {
+    op->kind = KQL_N_GENERIC;
+    int n = 0;
+    while (kql_p_punct(p, 0, "(") || (kql_p_is_ident(p, 0) && kql_p_punct(p, 1, "="))) {
+      if (!kql_p_punct(p, 0, "(")) {
+        kql_p_advance(p);
+        kql_p_advance(p);
+      }
+      if (kql_p_expect_punct(p, "(")) return NULL;
+      for (;;) {
+        if (!kql_p_operator(p)) return NULL;
+        if (!kql_p_punct(p, 0, "|")) break;
+        kql_p_advance(p);
+      }
+      if (kql_p_expect_punct(p, ")")) return NULL;
+      n++;
+    }
+    if (!n) {
+      kql_p_fail_tok(p, "Expected: (");
+      return NULL;
+    }
+  } else if (IS("graph-match") || IS("graph-shortest-paths") || IS("make-graph") ||
+             IS("graph-to-table")) {
+    op->kind = KQL_N_GENERIC;
+    if (kql_p_graph_op(p, op)) return NULL;
   } else if (IS("mv-apply") || IS("scan") ||
              IS("top-nested") || IS("top-hitters") || IS("search") || IS("facet") ||
              IS("fork") || IS("reduce") || IS("parse-kv") || IS("find") ||
-             IS("project-smart") || IS("make-graph") || IS("graph-match") ||
-             IS("graph-merge") || IS("graph-to-table") || IS("graph-shortest-paths") ||
+             IS("project-smart") || IS("graph-merge") ||
              IS("graph-mark-components") || IS("execute-and-cache") || IS("macro-expand") ||
              IS("externaldata") || IS("assert-schema")) {
     op->kind = KQL_N_GENERIC;
@@ -1382,10 +1672,49 @@ static kql_node *kql_p_source(kql_parser *p) {
         kql_p_tok_is(t, KQL_TK_IDENT, "external_data") ||
         kql_p_tok_is(t, KQL_TK_IDENT, "graph-match") ||
         kql_p_tok_is(t, KQL_TK_IDENT, "graph-shortest-paths")) {
-      if (kql_p_tok_is(t, KQL_TK_IDENT, "evaluate")) return kql_p_operator(p);
+      if (kql_p_tok_is(t, KQL_TK_IDENT, "evaluate")) {
+        p->in_source = 1;
+        kql_node *r = kql_p_operator(p);
+        p->in_source = 0;
+        return r;
+      }
       kql_node *n = kql_p_node(p, KQL_N_GENERIC);
       kql_p_set_name(p, n, t);
       kql_p_advance(p);
+      if (kql_node_is(n, "find")) { /* find [in (T, ...)] [where] pred [project ...] */
+        if (kql_p_params(p, n)) return NULL;
+        bool in = kql_p_word(p, 0, "in");
+        if (in) {
+          kql_p_advance(p);
+          if (kql_p_expect_punct(p, "(")) return NULL;
+          kql_node *u = kql_p_node(p, KQL_N_UNION);
+          if (kql_p_union_legs(p, u)) return NULL;
+          if (kql_p_expect_punct(p, ")")) return NULL;
+          if (kql_p_expect_word(p, "where")) return NULL;
+        } else if (kql_p_word(p, 0, "where")) {
+          kql_p_advance(p);
+        }
+        if (!kql_p_expr(p)) return NULL;
+        if (kql_p_word(p, 0, "project-smart")) {
+          kql_p_advance(p);
+        } else if (kql_p_word(p, 0, "project")) {
+          kql_p_advance(p);
+          for (;;) {
+            if (!kql_p_name(p)) return NULL;
+            if (kql_p_punct(p, 0, ":")) {
+              kql_p_advance(p);
+              if (!kql_p_name(p)) return NULL;
+            }
+            if (kql_p_punct(p, 0, ",")) {
+              kql_p_advance(p);
+              continue;
+            }
+            break;
+          }
+        }
+        kql_p_finish(p, n);
+        return n;
+      }
       if (kql_p_skip_generic(p, n)) return NULL;
       return n;
     }
@@ -1525,8 +1854,18 @@ static kql_node *kql_p_statement(kql_parser *p) {
     kql_p_finish(p, n);
     return n;
   }
+  if (kql_p_word(p, 0, "alias") && kql_p_word(p, 1, "database")) {
+    kql_node *n = kql_p_node(p, KQL_N_DECLARE);
+    kql_p_set_name(p, n, TOK(p));
+    kql_p_advance(p);
+    kql_p_advance(p);
+    if (!kql_p_name(p)) return NULL;
+    if (kql_p_expect_punct(p, "=")) return NULL;
+    if (!kql_p_postfix(p)) return NULL;
+    kql_p_finish(p, n);
+    return n;
+  }
   if ((kql_p_word(p, 0, "declare") && kql_p_word(p, 1, "query_parameters")) ||
-      (kql_p_word(p, 0, "alias") && kql_p_word(p, 1, "database")) ||
       (kql_p_word(p, 0, "restrict") && kql_p_word(p, 1, "access")) ||
       (kql_p_word(p, 0, "declare") && kql_p_word(p, 1, "pattern"))) {
     kql_node *n = kql_p_node(p, KQL_N_DECLARE);

@@ -11,7 +11,7 @@
 #include "kql/kql.h"
 #include "value/value.h"
 
-#define KQL_SYNTAX_FLOOR 0.955
+#define KQL_SYNTAX_FLOOR 0.98
 
 int main(int argc, char **argv) {
   const char *path = argc > 1 ? argv[1] : E2K_TEST_DATA "/kql/syntax_cases_dev.jsonl";
