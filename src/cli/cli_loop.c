@@ -12,15 +12,15 @@ typedef struct cli_emit {
   sink *out;
   char err[512];
   int failed;
+  int reader_gone; /* output pipe closed: stop quietly */
 } cli_emit;
 
 static int cli_emit_row(void *ud, const kv_value *vals, int count) {
   cli_emit *e = ud;
-  if (e->out->vt->write(e->out, vals, count, e->err, sizeof e->err) < 0) {
-    e->failed = 1;
-    return 1;
-  }
-  return 0;
+  int rc = e->out->vt->write(e->out, vals, count, e->err, sizeof e->err);
+  if (rc < 0) e->failed = 1;
+  if (rc > 0) e->reader_gone = 1;
+  return rc != 0;
 }
 
 static bool cli_progress_wanted(const cli_pipeline *p) {
@@ -54,7 +54,7 @@ int cli_run_rows(cli_pipeline *p) {
   row_event row;
   row_event_init(&row, p->dec);
   kql_row krow = row_event_as_kql_row(&row);
-  cli_emit emit = {p->out, "", 0};
+  cli_emit emit = {p->out, "", 0, 0};
   kql_error qe;
   memset(&qe, 0, sizeof qe);
   int rc = E2K_EXIT_OK;
@@ -85,7 +85,7 @@ int cli_run_rows(cli_pipeline *p) {
     }
     if (n < 0) rc = E2K_EXIT_INPUT;
   }
-  if (p->query && rc == E2K_EXIT_OK && !emit.failed) {
+  if (p->query && rc == E2K_EXIT_OK && !emit.failed && !emit.reader_gone) {
     if (kql_query_finish(p->query, &qe) < 0) {
       cli_error("query: %s", qe.message);
       rc = E2K_EXIT_RUNTIME;

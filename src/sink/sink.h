@@ -18,7 +18,8 @@ typedef struct sink_vtable {
   const char *name;
   /* Called once with the output schema before any row. */
   int (*open)(sink *s, const kv_schema *schema, char *err, size_t err_len);
-  /* One row; count == schema->count. Returns 0, or negative on a fatal error. */
+  /* One row; count == schema->count. Returns 0; a positive value when the
+   * reader went away (closed pipe): stop quietly; negative on a fatal error. */
   int (*write)(sink *s, const kv_value *vals, int count, char *err, size_t err_len);
   /* Periodic call (about once a second) from the pipeline, e.g. to close a
    * time-based upload batch. May be NULL. */

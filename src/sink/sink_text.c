@@ -4,6 +4,7 @@
  * the JSON output is what Kusto would return for the same rows. */
 #include "sink/sink.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -185,7 +186,8 @@ static int sink_text_write(sink *s, const kv_value *vals, int count, char *err, 
   }
   s->rows_written++;
   if (ferror(t->out)) {
-    snprintf(err, err_len, "cannot write output");
+    if (errno == EPIPE) return 1; /* `| head`: the reader has all it wants */
+    snprintf(err, err_len, "cannot write output: %s", strerror(errno));
     return -1;
   }
   return 0;
@@ -195,6 +197,7 @@ static int sink_text_close(sink *s, char *err, size_t err_len) {
   sink_text *t = (sink_text *)s;
   if (t->format == SINK_FORMAT_TABLE && t->widths) sink_table_flush_pending(t);
   if (fflush(t->out) != 0 || ferror(t->out)) {
+    if (errno == EPIPE) return 0;
     snprintf(err, err_len, "cannot write output");
     return -1;
   }
