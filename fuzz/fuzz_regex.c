@@ -39,11 +39,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
       if (g[i].start != KQL_REGEX_NPOS && (g[i].start > g[i].end || g[i].end > slen)) abort();
   }
   if (kql_regex_match(re, subj, slen, sc) != m) abort();
-  /* differential: the Pike VM alone must find the same match as the default
-   * engines (lazy DFA reject + backtracker on short texts) */
-  {
+  /* differential: the Pike VM alone and the backtracker without the DFA
+   * must find the same match as the default engines */
+  for (int e = 1; e <= 2; e++) {
     kql_regex_scratch *vsc = kql_regex_scratch_new();
-    kql_regex_scratch_set_engines(vsc, KQL_REGEX_ENGINES_VM_ONLY);
+    kql_regex_scratch_set_engines(vsc, e);
     kql_regex_span vg[8];
     bool vm = kql_regex_search(re, subj, slen, 0, vg, 8, vsc);
     if (vm != m) abort();

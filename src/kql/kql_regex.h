@@ -8,6 +8,28 @@
  * kql_regex_free(). A compiled regex is immutable: any number of threads may
  * match with it at once, each with its own kql_regex_scratch (or NULL, which
  * allocates per call). Allocation failure aborts (the project's OOM policy). */
+/* Syntax (RE2's, https://github.com/google/re2/wiki/Syntax):
+ *   literals (UTF-8; matched per code point), . ([^\n] unless s), [...] with
+ *   ranges, negation, escapes, \d \w \s \p{..} inside, [[:alpha:]] and the
+ *   other POSIX classes (ASCII), \d \D \w \W \s \S (ASCII as in RE2),
+ *   \b \B (ASCII word characters), ^ $ (text start/end; line start/end with
+ *   m; $ does NOT match before a final \n), \A \z, escapes \a \f \t \n \r \v,
+ *   \x41 \x{10FFFF} \101 (octal), \Q...\E, escaped punctuation;
+ *   (re) (?:re) (?P<name>re) (?<name>re), a|b, * + ? {n} {n,} {n,m} (n, m
+ *   <= 1000) and lazy forms *? +? ?? {n,m}?, flags (?imsU) (?i-s) (?i:re).
+ *   {,n} and a { that starts no valid repetition are literals, as in RE2.
+ * Rejected with an error naming the offset: backreferences (\1, (?P=n)),
+ *   lookaround ((?=, (?!, (?<=, (?<!), \C, \Z, possessive or doubled
+ *   repetitions (a**, a*+), unknown escapes and classes, invalid UTF-8.
+ * Unicode (approximations, kql_regex_unicode.c): \pL \p{L} \p{Lu} \p{Ll}
+ *   \p{N} \p{Nd} \p{P} \p{S} \p{Z} \p{Zs} \p{C} \p{Cc} \p{Any} and the
+ *   scripts Latin Greek Cyrillic Han Hiragana Katakana Arabic Hebrew Hangul
+ *   Thai cover the main blocks of those scripts, not every code point of the
+ *   Unicode tables; \P.. and \p{^..} negate. (?i) folds ASCII, Latin-1,
+ *   Latin Extended-A/Additional, Greek, Cyrillic, Armenian and full-width
+ *   Latin (plus K/KELVIN SIGN, S/LONG S), not every Unicode case pair.
+ *   An invalid UTF-8 byte in the subject reads as U+FFFD (matched by . and
+ *   negated classes only). */
 #ifndef E2K_KQL_KQL_REGEX_H
 #define E2K_KQL_KQL_REGEX_H
 
@@ -78,8 +100,9 @@ uint64_t kql_regex_scratch_steps(const kql_regex_scratch *s);
  * knob exists so tests and the fuzz target can compare them:
  *   KQL_REGEX_ENGINES_ALL (default): lazy DFA for yes/no and fast rejects,
  *     bounded backtracker for captures on short texts, Pike VM otherwise;
- *   KQL_REGEX_ENGINES_VM_ONLY: the Pike VM for everything. */
-enum { KQL_REGEX_ENGINES_ALL = 0, KQL_REGEX_ENGINES_VM_ONLY = 1 };
+ *   KQL_REGEX_ENGINES_VM_ONLY: the Pike VM for everything;
+ *   KQL_REGEX_ENGINES_NO_DFA: backtracker (short texts) and VM, no DFA. */
+enum { KQL_REGEX_ENGINES_ALL = 0, KQL_REGEX_ENGINES_VM_ONLY = 1, KQL_REGEX_ENGINES_NO_DFA = 2 };
 void kql_regex_scratch_set_engines(kql_regex_scratch *s, int engines);
 /* Program size (instructions) of a compiled regex, for the same bound. */
 size_t kql_regex_program_size(const kql_regex *re);

@@ -1,29 +1,39 @@
 /* SPDX-License-Identifier: MIT
- * Lazy DFA for yes/no questions ("does the regex match anywhere?"): states
- * are sets of Pike VM program counters built on demand and cached in the
- * caller's scratch, with a 128-entry transition row per state for ASCII
+ * Lazy DFA for yes/no questions ("does the regex match anywhere?"). A state
+ * is a set of Pike VM program counters (threads waiting on a consuming
+ * instruction, MATCH or an assertion) plus what is known of the previous
+ * character (text start, word character, newline); assertions are resolved
+ * when the next character is seen. States are built on demand and cached in
+ * the caller's scratch, with a 128-entry transition row per state for ASCII
  * bytes (other code points take the uncached path). Used by
- * kql_regex_match() and as a fast reject before the capturing VM. Programs
- * with context assertions other than \A and \z (^/$ in m mode, \b, \B) are
- * left to the Pike VM. The cache is bounded; when it fills up the caller
- * falls back to the VM, so time stays linear either way. */
+ * kql_regex_match() and as a fast reject before the capturing matchers. The
+ * cache is bounded; when it fills up the caller falls back to the Pike VM,
+ * so time stays linear either way. */
 #include "kql/kql_regex_dfa.h"
 
 #include <stdlib.h>
 #include <string.h>
 
 enum {
-  KRE_DFA_MAX_STATES = 2000,
+  KRE_DFA_MAX_STATES = 4000,
   KRE_DFA_MAX_POOL = 1 << 18, /* program counters stored over all states */
   KRE_DFA_UNKNOWN = -1,
-  KRE_DFA_FULL = -2
+  KRE_DFA_FULL = -2,
+  KRE_DFA_MATCHED = -3 /* transition that completes a match */
 };
+
+/* What is known about the character before the current offset. */
+enum { KRE_CTX_BOT = 1, KRE_CTX_WORD = 2, KRE_CTX_NL = 4, KRE_CTX_COUNT = 8 };
+#define KRE_EOT_CHAR 0xFFFFFFFFu /* "next character" at the end of the text */
+
+/* sflags bits: the rare cases the scan loop has to look at */
+enum { KRE_SF_MATCH = 1, KRE_SF_DEAD = 2, KRE_SF_IDLE = 4 };
 
 typedef struct kre_dstate {
   uint32_t first; /* into pool */
   uint32_t count;
   uint32_t hash;
-  int8_t is_match;
+  uint8_t ctx;
   int8_t eot_match; /* -1 unknown, 0/1 */
 } kre_dstate;
 
@@ -31,38 +41,38 @@ struct kre_dfa {
   uint64_t re_id;
   bool failed; /* cache overflowed once: use the VM for this regex */
   kre_dstate *states;
+  uint8_t *sflags;
   size_t nstates, states_cap;
   int32_t *trans; /* nstates x 128 */
   uint32_t *pool;
   size_t pool_len, pool_cap;
   int32_t *htab; /* open addressing, -1 empty */
   size_t hcap;
-  int32_t start0; /* state at offset 0 */
-  int32_t idle;   /* only the injected start thread (no thread in flight) */
+  int32_t start0;                /* state at offset 0 */
+  int32_t idle[KRE_CTX_COUNT];   /* only the injected start thread, per context */
   /* work space for building one set */
-  uint32_t *sparse, *dense, *stack;
+  uint32_t *sparse, *dense, *stack, *list;
   size_t count;
   size_t prog_len;
 };
 
-bool kre_dfa_usable(const kql_regex *re) {
-  for (size_t i = 0; i < re->prog_len; i++)
-    if (re->prog[i].op == KRE_OP_ASSERT && re->prog[i].x != KRE_AS_BOT && re->prog[i].x != KRE_AS_EOT)
-      return false;
-  return true;
-}
+bool kre_dfa_usable(const kql_regex *re) { return re->prog_len > 0; }
 
 void kre_dfa_free(kre_dfa *d) {
   if (!d) return;
   free(d->states);
+  free(d->sflags);
   free(d->trans);
   free(d->pool);
   free(d->htab);
   free(d->sparse);
   free(d->dense);
   free(d->stack);
+  free(d->list);
   free(d);
 }
+
+uint64_t kre_dfa_id(const kre_dfa *d) { return d->re_id; }
 
 static void kre_dfa_reset(kre_dfa *d, const kql_regex *re) {
   d->re_id = re->id;
@@ -74,16 +84,17 @@ static void kre_dfa_reset(kre_dfa *d, const kql_regex *re) {
     free(d->sparse);
     free(d->dense);
     free(d->stack);
+    free(d->list);
     d->sparse = kre_alloc(re->prog_len * sizeof *d->sparse);
     d->dense = kre_alloc(re->prog_len * sizeof *d->dense);
     d->stack = kre_alloc((re->prog_len + 1) * sizeof *d->stack);
+    d->list = kre_alloc((re->prog_len + 1) * sizeof *d->list);
     memset(d->sparse, 0, re->prog_len * sizeof *d->sparse);
     d->prog_len = re->prog_len;
   }
-  d->start0 = d->idle = KRE_DFA_UNKNOWN;
+  d->start0 = KRE_DFA_UNKNOWN;
+  for (int i = 0; i < KRE_CTX_COUNT; i++) d->idle[i] = KRE_DFA_UNKNOWN;
 }
-
-uint64_t kre_dfa_id(const kre_dfa *d) { return d->re_id; }
 
 kre_dfa *kre_dfa_for(kre_dfa **slot, const kql_regex *re) {
   if (!*slot) {
@@ -107,12 +118,35 @@ static inline bool kre_set_has(const kre_dfa *d, uint32_t pc) {
   return i < d->count && d->dense[i] == pc;
 }
 
-/* Adds everything reachable from pc without consuming input. Threads wait on
- * consuming instructions, MATCH and (unless at_eot) \z assertions. Non-waiting
- * instructions are marked in the set too so that loops terminate; they are
- * filtered out when the state is stored. */
-static void kre_closure(kre_dfa *d, const kql_regex *re, uint32_t pc0, bool at_bot, bool at_eot,
-                        uint64_t *steps) {
+static inline bool kre_is_word_cp(uint32_t c) {
+  return c < 128 && ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_');
+}
+
+/* Context after reading character c. */
+static unsigned kre_ctx_after(uint32_t c) {
+  return (c == '\n' ? KRE_CTX_NL : 0u) | (kre_is_word_cp(c) ? KRE_CTX_WORD : 0u);
+}
+
+/* An assertion between the previous character (ctx) and the next one (c).
+ * Same rules as kre_assert_ok in the VM (\b looks at ASCII bytes). */
+static bool kre_ctx_assert(uint32_t kind, unsigned ctx, uint32_t c) {
+  switch (kind) {
+  case KRE_AS_BOT: return (ctx & KRE_CTX_BOT) != 0;
+  case KRE_AS_EOT: return c == KRE_EOT_CHAR;
+  case KRE_AS_BOL: return (ctx & (KRE_CTX_BOT | KRE_CTX_NL)) != 0;
+  case KRE_AS_EOL: return c == KRE_EOT_CHAR || c == '\n';
+  case KRE_AS_WORDB: return ((ctx & KRE_CTX_WORD) != 0) != kre_is_word_cp(c);
+  case KRE_AS_NWORDB: return ((ctx & KRE_CTX_WORD) != 0) == kre_is_word_cp(c);
+  default: return false;
+  }
+}
+
+/* Adds everything reachable from pc without consuming input. With `resolve`,
+ * assertions are decided now from (ctx, c); otherwise threads wait on them.
+ * Non-waiting instructions are marked in the set too so that loops
+ * terminate; kre_intern keeps only the waiting ones. */
+static void kre_closure(kre_dfa *d, const kql_regex *re, uint32_t pc0, bool resolve, unsigned ctx,
+                        uint32_t c, uint64_t *steps) {
   size_t top = 0;
   d->stack[top++] = pc0;
   while (top > 0) {
@@ -135,16 +169,10 @@ static void kre_closure(kre_dfa *d, const kql_regex *re, uint32_t pc0, bool at_b
         pc++;
         continue;
       }
-      if (in->op == KRE_OP_ASSERT) {
-        if (in->x == KRE_AS_BOT) {
-          if (!at_bot) break;
-          pc++;
-          continue;
-        }
-        if (in->x == KRE_AS_EOT && at_eot) {
-          pc++;
-          continue;
-        }
+      if (in->op == KRE_OP_ASSERT && resolve) {
+        if (!kre_ctx_assert(in->x, ctx, c)) break;
+        pc++;
+        continue;
       }
       break;
     }
@@ -153,8 +181,7 @@ static void kre_closure(kre_dfa *d, const kql_regex *re, uint32_t pc0, bool at_b
 
 static bool kre_waits(const kre_inst *in) {
   return in->op == KRE_OP_CHAR || in->op == KRE_OP_CLASS || in->op == KRE_OP_ANY ||
-         in->op == KRE_OP_ANYNL || in->op == KRE_OP_MATCH ||
-         (in->op == KRE_OP_ASSERT && in->x == KRE_AS_EOT);
+         in->op == KRE_OP_ANYNL || in->op == KRE_OP_MATCH || in->op == KRE_OP_ASSERT;
 }
 
 static int kre_u32_cmp(const void *a, const void *b) {
@@ -162,9 +189,16 @@ static int kre_u32_cmp(const void *a, const void *b) {
   return x < y ? -1 : x > y;
 }
 
-/* Interns the current set as a state; KRE_DFA_FULL when the cache is full. */
-static int32_t kre_intern(kre_dfa *d, const kql_regex *re) {
-  /* keep waiting pcs only, sorted: the state's identity */
+static void kre_htab_put(kre_dfa *d, uint32_t h, int32_t id) {
+  for (size_t i = h & (d->hcap - 1);; i = (i + 1) & (d->hcap - 1))
+    if (d->htab[i] < 0) {
+      d->htab[i] = id;
+      return;
+    }
+}
+
+/* Interns the current set with context ctx; KRE_DFA_FULL when the cache is full. */
+static int32_t kre_intern(kre_dfa *d, const kql_regex *re, unsigned ctx, bool idle) {
   size_t n = 0;
   bool match = false;
   for (size_t i = 0; i < d->count; i++) {
@@ -175,21 +209,25 @@ static int32_t kre_intern(kre_dfa *d, const kql_regex *re) {
     }
   }
   qsort(d->stack, n, sizeof *d->stack, kre_u32_cmp);
-  uint32_t h = 2166136261u;
+  uint32_t h = 2166136261u ^ ctx;
   for (size_t i = 0; i < n; i++) h = (h ^ d->stack[i]) * 16777619u;
   if (d->hcap) {
     for (size_t i = h & (d->hcap - 1);; i = (i + 1) & (d->hcap - 1)) {
       int32_t s = d->htab[i];
       if (s < 0) break;
       const kre_dstate *st = &d->states[s];
-      if (st->hash == h && st->count == n && memcmp(d->pool + st->first, d->stack, n * sizeof *d->stack) == 0)
+      if (st->hash == h && st->ctx == ctx && st->count == n &&
+          memcmp(d->pool + st->first, d->stack, n * sizeof *d->stack) == 0) {
+        if (idle) d->sflags[s] |= KRE_SF_IDLE;
         return s;
+      }
     }
   }
   if (d->nstates >= KRE_DFA_MAX_STATES || d->pool_len + n > KRE_DFA_MAX_POOL) return KRE_DFA_FULL;
   if (d->nstates == d->states_cap) {
     d->states_cap = d->states_cap ? d->states_cap * 2 : 16;
     d->states = kre_realloc(d->states, d->states_cap * sizeof *d->states);
+    d->sflags = kre_realloc(d->sflags, d->states_cap * sizeof *d->sflags);
     d->trans = kre_realloc(d->trans, d->states_cap * 128 * sizeof *d->trans);
   }
   if (d->pool_len + n > d->pool_cap) {
@@ -202,45 +240,22 @@ static int32_t kre_intern(kre_dfa *d, const kql_regex *re) {
   st->first = (uint32_t)d->pool_len;
   st->count = (uint32_t)n;
   st->hash = h;
-  st->is_match = match;
+  st->ctx = (uint8_t)ctx;
   st->eot_match = -1;
+  d->sflags[id] = (uint8_t)((match ? KRE_SF_MATCH : 0) | (n == 0 ? KRE_SF_DEAD : 0) | (idle ? KRE_SF_IDLE : 0));
   d->pool_len += n;
   memset(d->trans + (size_t)id * 128, 0xFF, 128 * sizeof *d->trans);
-  /* hash table at most half full */
-  if (d->nstates * 2 > d->hcap) {
+  if (d->nstates * 2 > d->hcap) { /* keep the table at most half full */
     size_t ncap = d->hcap ? d->hcap * 2 : 64;
     free(d->htab);
     d->htab = kre_alloc(ncap * sizeof *d->htab);
     memset(d->htab, 0xFF, ncap * sizeof *d->htab);
     d->hcap = ncap;
-    for (size_t s = 0; s < d->nstates; s++)
-      for (size_t i = d->states[s].hash & (ncap - 1);; i = (i + 1) & (ncap - 1))
-        if (d->htab[i] < 0) {
-          d->htab[i] = (int32_t)s;
-          break;
-        }
+    for (size_t s = 0; s < d->nstates; s++) kre_htab_put(d, d->states[s].hash, (int32_t)s);
   } else {
-    for (size_t i = h & (d->hcap - 1);; i = (i + 1) & (d->hcap - 1))
-      if (d->htab[i] < 0) {
-        d->htab[i] = id;
-        break;
-      }
+    kre_htab_put(d, h, id);
   }
   return id;
-}
-
-static bool kre_inst_takes(const kql_regex *re, const kre_inst *in, uint32_t c);
-
-/* State after consuming code point c from state s (not at the text start). */
-static int32_t kre_step(kre_dfa *d, const kql_regex *re, int32_t s, uint32_t c, uint64_t *steps) {
-  d->count = 0;
-  const kre_dstate *st = &d->states[s];
-  for (uint32_t i = 0; i < st->count; i++) {
-    uint32_t pc = d->pool[st->first + i];
-    if (kre_inst_takes(re, &re->prog[pc], c)) kre_closure(d, re, pc + 1, false, false, steps);
-  }
-  if (!re->anchored_start) kre_closure(d, re, 0, false, false, steps);
-  return kre_intern(d, re);
 }
 
 static bool kre_inst_takes(const kql_regex *re, const kre_inst *in, uint32_t c) {
@@ -248,84 +263,97 @@ static bool kre_inst_takes(const kql_regex *re, const kre_inst *in, uint32_t c) 
   case KRE_OP_CHAR: return c == in->x;
   case KRE_OP_ANY: return true;
   case KRE_OP_ANYNL: return c != '\n';
-  case KRE_OP_CLASS: {
-    const kre_class *k = &re->classes[in->x];
-    if (c < 128) return (k->ascii[c >> 6] >> (c & 63)) & 1;
-    const kre_range *r = re->ranges + k->first;
-    size_t lo = 0, hi = k->count;
-    while (lo < hi) {
-      size_t mid = (lo + hi) / 2;
-      if (c < r[mid].lo)
-        hi = mid;
-      else if (c > r[mid].hi)
-        lo = mid + 1;
-      else
-        return true;
-    }
-    return false;
-  }
+  case KRE_OP_CLASS: return kre_class_has(re, in->x, c);
   default: return false;
   }
 }
 
-/* Does state s accept at the end of a non-empty text (threads waiting on \z)? */
+/* The state holding only the start thread injected at an offset whose
+ * previous character gave `ctx`. */
+static int32_t kre_idle_state(kre_dfa *d, const kql_regex *re, unsigned ctx, uint64_t *steps) {
+  if (d->idle[ctx] == KRE_DFA_UNKNOWN) {
+    d->count = 0;
+    if (!re->anchored_start || (ctx & KRE_CTX_BOT)) kre_closure(d, re, 0, false, 0, 0, steps);
+    d->idle[ctx] = kre_intern(d, re, ctx, true);
+  }
+  return d->idle[ctx];
+}
+
+/* State after code point c from state s: resolve the assertions waiting in s
+ * against c, step the threads that take c, inject a new start thread. */
+static int32_t kre_step(kre_dfa *d, const kql_regex *re, int32_t s, uint32_t c, uint64_t *steps) {
+  const kre_dstate *st = &d->states[s];
+  unsigned ctx = st->ctx;
+  d->count = 0;
+  for (uint32_t i = 0; i < st->count; i++) kre_closure(d, re, d->pool[st->first + i], true, ctx, c, steps);
+  size_t n = 0;
+  for (size_t i = 0; i < d->count; i++) {
+    const kre_inst *in = &re->prog[d->dense[i]];
+    if (in->op == KRE_OP_MATCH) return KRE_DFA_MATCHED; /* a match ends before c */
+    if (kre_inst_takes(re, in, c)) d->list[n++] = d->dense[i];
+  }
+  d->count = 0;
+  for (size_t i = 0; i < n; i++) kre_closure(d, re, d->list[i] + 1, false, 0, 0, steps);
+  if (!re->anchored_start) kre_closure(d, re, 0, false, 0, 0, steps);
+  return kre_intern(d, re, kre_ctx_after(c), n == 0);
+}
+
+/* Does state s accept at the end of the text? */
 static int kre_eot_match(kre_dfa *d, const kql_regex *re, int32_t s, uint64_t *steps) {
   kre_dstate *st = &d->states[s];
   if (st->eot_match >= 0) return st->eot_match;
   d->count = 0;
-  for (uint32_t i = 0; i < st->count; i++) {
-    uint32_t pc = d->pool[st->first + i];
-    const kre_inst *in = &re->prog[pc];
-    if (in->op == KRE_OP_ASSERT && in->x == KRE_AS_EOT) kre_closure(d, re, pc + 1, false, true, steps);
-  }
+  for (uint32_t i = 0; i < st->count; i++)
+    kre_closure(d, re, d->pool[st->first + i], true, st->ctx, KRE_EOT_CHAR, steps);
   int m = 0;
   for (size_t i = 0; i < d->count; i++)
     if (re->prog[d->dense[i]].op == KRE_OP_MATCH) m = 1;
-  st->eot_match = (int8_t)m;
+  d->states[s].eot_match = (int8_t)m;
   return m;
 }
 
 int kre_dfa_match(kre_dfa *d, const kql_regex *re, const char *s, size_t len, uint64_t *steps) {
   if (d->failed || len == 0) return -1;
   if (d->start0 == KRE_DFA_UNKNOWN) {
-    d->count = 0;
-    kre_closure(d, re, 0, true, false, steps);
-    d->start0 = kre_intern(d, re);
-    d->count = 0;
-    kre_closure(d, re, 0, false, false, steps);
-    d->idle = re->anchored_start ? KRE_DFA_FULL : kre_intern(d, re);
-    if (d->start0 < 0 || (!re->anchored_start && d->idle < 0)) {
+    d->start0 = kre_idle_state(d, re, KRE_CTX_BOT, steps);
+    if (d->start0 < 0) {
       d->failed = true;
       return -1;
     }
   }
   int32_t cur = d->start0;
-  if (d->states[cur].is_match) return 1;
   const unsigned char *p = (const unsigned char *)s;
   size_t pos = 0;
-  while (pos < len) {
-    if (cur == d->idle && re->prefix_len) {
-      /* no thread in flight: jump to where the literal prefix occurs next */
-      const char *hit = NULL;
-      size_t from = pos;
-      while (from + re->prefix_len <= len) {
-        hit = memchr(s + from, (unsigned char)re->prefix[0], len - from - re->prefix_len + 1);
-        if (!hit || memcmp(hit, re->prefix, re->prefix_len) == 0) break;
-        from = (size_t)(hit - s) + 1;
-        hit = NULL;
+  for (;;) {
+    uint8_t f = d->sflags[cur];
+    if (f) {
+      if (f & KRE_SF_MATCH) return 1;
+      if (f & KRE_SF_DEAD) return 0;
+      if ((f & KRE_SF_IDLE) && re->prefix_len && pos < len) {
+        /* no thread in flight: jump to where the literal prefix occurs next
+         * (every match starts with it, so none can start before) */
+        size_t hit = kre_find_prefix(re, s, len, pos);
+        if (hit > len) return 0;
+        if (hit > pos) {
+          pos = hit;
+          cur = kre_idle_state(d, re, kre_ctx_after(p[pos - 1]), steps);
+          if (cur < 0) {
+            d->failed = true;
+            return -1;
+          }
+          continue;
+        }
       }
-      if (!hit) return 0; /* idle state + no prefix left: only a match at the end could remain, and
-                             a match must start with the prefix */
-      pos = (size_t)(hit - s);
     }
+    if (pos >= len) break;
     int32_t next;
     unsigned char b = p[pos];
     (*steps)++;
     if (b < 0x80) {
       next = d->trans[(size_t)cur * 128 + b];
-      if (next < 0) {
+      if (next == KRE_DFA_UNKNOWN) {
         next = kre_step(d, re, cur, b, steps);
-        if (next < 0) {
+        if (next == KRE_DFA_FULL) {
           d->failed = true;
           return -1;
         }
@@ -336,15 +364,14 @@ int kre_dfa_match(kre_dfa *d, const kql_regex *re, const char *s, size_t len, ui
       size_t adv;
       uint32_t c = kre_utf8_decode(p + pos, len - pos, &adv);
       next = kre_step(d, re, cur, c, steps);
-      if (next < 0) {
+      if (next == KRE_DFA_FULL) {
         d->failed = true;
         return -1;
       }
       pos += adv;
     }
+    if (next == KRE_DFA_MATCHED) return 1;
     cur = next;
-    if (d->states[cur].is_match) return 1;
-    if (d->states[cur].count == 0) return 0; /* dead (anchored pattern) */
   }
   return kre_eot_match(d, re, cur, steps);
 }

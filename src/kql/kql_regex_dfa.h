@@ -10,7 +10,7 @@
 
 typedef struct kre_dfa kre_dfa;
 
-/* True when the program has only \A and \z context assertions. */
+/* True when the lazy DFA can run the program (all non-empty programs). */
 bool kre_dfa_usable(const kql_regex *re);
 /* The cache in *slot, created or reset for re as needed. */
 kre_dfa *kre_dfa_for(kre_dfa **slot, const kql_regex *re);

@@ -223,7 +223,7 @@ static bool kre_run(const kql_regex *re, const char *s, size_t len, size_t start
     }
     return true;
   }
-  if (nslots > 0 && sc->engines == KQL_REGEX_ENGINES_ALL) {
+  if (nslots > 0 && sc->engines != KQL_REGEX_ENGINES_VM_ONLY) {
     /* small enough for the visited map: the backtracker is faster than the VM */
     int bt = kre_backtrack(re, s, len, start, out, nslots, &sc->bt, &sc->steps);
     if (bt >= 0) return bt == 1;

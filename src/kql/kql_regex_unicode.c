@@ -12,7 +12,7 @@
  *     P, S, Z the ASCII/Latin-1 members and the general punctuation, symbol
  *     and space blocks. Scripts: Latin, Greek, Cyrillic, Han, Hiragana,
  *     Katakana, Arabic, Hebrew, Hangul, Thai, Common-free.
- * Code outside these blocks may be misclassified; documented in fn_regex.h. */
+ * Code outside these blocks may be misclassified; documented in kql_regex.h. */
 #include "kql/kql_regex_int.h"
 
 #include <stdio.h>

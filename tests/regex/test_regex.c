@@ -77,6 +77,7 @@ static int count_groups_in(const char *expected) {
 
 static int g_cases_run;
 static kql_regex_scratch *g_vm_scratch; /* KQL_REGEX_ENGINES_VM_ONLY */
+static kql_regex_scratch *g_bt_scratch; /* KQL_REGEX_ENGINES_NO_DFA */
 
 static void run_case_line(char *line, int lineno, kql_regex_scratch *sc) {
   char *f[6] = {0};
@@ -140,35 +141,20 @@ static void run_case_line(char *line, int lineno, kql_regex_scratch *sc) {
       strcpy(got, "-");
     TEST_CHECK_MSG(strcmp(got, expected) == 0, "cases.txt:%d: /%s/ on \"%s\": got %s, want %s", lineno,
                    pat, f[3], got, expected);
-    /* every engine must agree: the Pike VM alone (VM-only scratch), and
-     * "(?:P)|\\b\\B" (\\b\\B never matches; \\b keeps the lazy DFA out, so the
-     * search goes to the backtracker without a DFA pre-check) */
-    kql_regex_span vg[16];
-    char vgot[256];
-    bool vm = kql_regex_search(re, subj, slen, 0, vg, ng, g_vm_scratch);
-    if (vm)
-      fmt_spans(vgot, sizeof vgot, vg, ng);
-    else
-      strcpy(vgot, "-");
-    TEST_CHECK_MSG(strcmp(vgot, expected) == 0, "cases.txt:%d: VM-only /%s/: got %s, want %s", lineno, pat,
-                   vgot, expected);
-    TEST_CHECK(kql_regex_match(re, subj, slen, g_vm_scratch) == vm);
-    if (!strstr(pat, "\\Q")) {
-      char vpat[600];
-      snprintf(vpat, sizeof vpat, "(?:%s)|\\b\\B", pat);
-      kql_regex *vre = NULL;
-      if (kql_regex_compile(vpat, strlen(vpat), flags, &vre, &err) == 0) {
-        vm = kql_regex_search(vre, subj, slen, 0, vg, ng, sc);
-        if (vm)
-          fmt_spans(vgot, sizeof vgot, vg, ng);
-        else
-          strcpy(vgot, "-");
-        TEST_CHECK_MSG(strcmp(vgot, expected) == 0, "cases.txt:%d: /%s/: got %s, want %s", lineno, vpat, vgot,
-                       expected);
-        kql_regex_free(vre);
-      } else {
-        TEST_CHECK_MSG(0, "cases.txt:%d: /%s/ failed: %s", lineno, vpat, err.message);
-      }
+    /* every engine must agree: the Pike VM alone, and the backtracker
+     * without the DFA's pre-check (texts here are short) */
+    for (int e = 0; e < 2; e++) {
+      kql_regex_scratch *esc = e == 0 ? g_vm_scratch : g_bt_scratch;
+      kql_regex_span vg[16];
+      char vgot[256];
+      bool vm = kql_regex_search(re, subj, slen, 0, vg, ng, esc);
+      if (vm)
+        fmt_spans(vgot, sizeof vgot, vg, ng);
+      else
+        strcpy(vgot, "-");
+      TEST_CHECK_MSG(strcmp(vgot, expected) == 0, "cases.txt:%d: %s /%s/: got %s, want %s", lineno,
+                     e == 0 ? "VM-only" : "backtracker", pat, vgot, expected);
+      TEST_CHECK(kql_regex_match(re, subj, slen, esc) == vm);
     }
     /* the yes/no path must agree with the capture path */
     TEST_CHECK_MSG(kql_regex_match(re, subj, slen, sc) == m, "cases.txt:%d: match() disagrees", lineno);
@@ -213,6 +199,8 @@ static void test_case_table(const char *path) {
   kql_regex_scratch *sc = kql_regex_scratch_new();
   g_vm_scratch = kql_regex_scratch_new();
   kql_regex_scratch_set_engines(g_vm_scratch, KQL_REGEX_ENGINES_VM_ONLY);
+  g_bt_scratch = kql_regex_scratch_new();
+  kql_regex_scratch_set_engines(g_bt_scratch, KQL_REGEX_ENGINES_NO_DFA);
   while (fgets(line, sizeof line, fp)) {
     lineno++;
     size_t n = strlen(line);
@@ -223,6 +211,7 @@ static void test_case_table(const char *path) {
   fclose(fp);
   kql_regex_scratch_free(sc);
   kql_regex_scratch_free(g_vm_scratch);
+  kql_regex_scratch_free(g_bt_scratch);
   TEST_CHECK_MSG(g_cases_run >= 200, "only %d table cases ran", g_cases_run);
   printf("table cases: %d\n", g_cases_run);
 }
@@ -232,13 +221,14 @@ static void test_case_table(const char *path) {
 /* Runs `pat` over `subj` and checks the step count stays within the
  * documented bound 4 x program x (bytes + 1) and a much tighter per-byte
  * budget (no backtracking blow-up). */
-static void check_linear(const char *pat, const char *subj, size_t len, bool want_match,
-                         uint64_t per_byte) {
+static void check_linear_on(const char *pat, const char *subj, size_t len, bool want_match,
+                            uint64_t per_byte, int engines) {
   kql_regex *re = NULL;
   kql_regex_error err;
   TEST_CHECK_MSG(kql_regex_compile(pat, strlen(pat), 0, &re, &err) == 0, "%s", err.message);
   if (!re) return;
   kql_regex_scratch *sc = kql_regex_scratch_new();
+  kql_regex_scratch_set_engines(sc, engines);
   kql_regex_span g[4];
   bool m = kql_regex_search(re, subj, len, 0, g, 4, sc);
   TEST_CHECK_MSG(m == want_match, "/%s/ on %zu bytes: match %d", pat, len, (int)m);
@@ -249,8 +239,8 @@ static void check_linear(const char *pat, const char *subj, size_t len, bool wan
   /* the bound above is already linear; also assert a concrete budget per byte */
   TEST_CHECK_MSG(steps <= per_byte * (uint64_t)(len + 1), "/%s/: %llu steps for %zu bytes", pat,
                  (unsigned long long)steps, len);
-  printf("linear: /%s/ over %zu bytes: %llu steps (program %zu)\n", pat, len, (unsigned long long)steps,
-         kql_regex_program_size(re));
+  printf("linear (engines %d): /%s/ over %zu bytes: %llu steps (program %zu)\n", engines, pat, len,
+         (unsigned long long)steps, kql_regex_program_size(re));
   /* the Pike VM alone stays within the bound too */
   kql_regex_scratch *vsc = kql_regex_scratch_new();
   kql_regex_scratch_set_engines(vsc, KQL_REGEX_ENGINES_VM_ONLY);
@@ -264,6 +254,10 @@ static void check_linear(const char *pat, const char *subj, size_t len, bool wan
   TEST_CHECK(kql_regex_scratch_steps(sc) - before <= bound);
   kql_regex_scratch_free(sc);
   kql_regex_free(re);
+}
+
+static void check_linear(const char *pat, const char *subj, size_t len, bool want_match, uint64_t per_byte) {
+  check_linear_on(pat, subj, len, want_match, per_byte, KQL_REGEX_ENGINES_ALL);
 }
 
 static void test_pathological(void) {
@@ -281,13 +275,16 @@ static void test_pathological(void) {
   check_linear("(x+x+)+y", a, n, false, 40);
   check_linear("(.*)*z", a, n, false, 40);
   check_linear("^(x?){50}x{50}$", a, 50, true, 600);
-  /* the same shapes kept off the lazy DFA (\b) on texts small enough for the
-   * backtracker: its visited map must keep it linear too */
+  /* the same shapes without the DFA's pre-check, on texts small enough for
+   * the backtracker: its visited map must keep it linear too */
   memset(a, 'a', 15000);
-  check_linear("(?:(a*)*b)|\\b\\B", a, 15000, false, 40);
-  check_linear("(?:(a|a)*b)|\\b\\B", a, 15000, false, 40);
+  check_linear_on("(a*)*b", a, 15000, false, 40, KQL_REGEX_ENGINES_NO_DFA);
+  check_linear_on("(a|a)*b", a, 15000, false, 40, KQL_REGEX_ENGINES_NO_DFA);
   memset(a, 'x', 15000);
-  check_linear("(?:(x+x+)+y)|\\b\\B", a, 15000, false, 40);
+  check_linear_on("(x+x+)+y", a, 15000, false, 40, KQL_REGEX_ENGINES_NO_DFA);
+  /* context assertions in the DFA */
+  check_linear("\\b(x+x+)+\\b", a, 100, true, 400);
+  check_linear("(?m)^(x+x+)+y$", a, n, false, 40);
   memset(a, 'x', n);
   /* a literal prefix that never occurs: the skip path */
   check_linear("needle\\d+", a, n, false, 40);
