@@ -151,6 +151,7 @@ struct etl_inflate {
   bool ended;
   z_stream zs;
   uint8_t in[ETL_INFLATE_IN];
+  uint8_t skip[ETL_INFLATE_IN]; /* discarded output of forward seeks */
 };
 
 int etl_inflate_new(etl_inflate **out, plat_file *f, uint64_t data_offset, uint64_t comp_size,
@@ -177,7 +178,6 @@ void etl_inflate_free(etl_inflate *z) {
 
 /* Inflates up to len bytes into dst (dst may be NULL to discard into a scratch). */
 static int etl_inflate_pump(etl_inflate *z, uint8_t *dst, size_t len, size_t *got, const char **why) {
-  uint8_t scratch[4096];
   *got = 0;
   while (*got < len && !z->ended) {
     if (z->zs.avail_in == 0) {
@@ -194,9 +194,9 @@ static int etl_inflate_pump(etl_inflate *z, uint8_t *dst, size_t len, size_t *go
       z->zs.avail_in = (uInt)rd;
     }
     size_t room = len - *got;
-    if (!dst && room > sizeof scratch) room = sizeof scratch;
+    if (!dst && room > sizeof z->skip) room = sizeof z->skip;
     if (room > (1u << 30)) room = 1u << 30;
-    z->zs.next_out = dst ? dst + *got : scratch;
+    z->zs.next_out = dst ? dst + *got : z->skip;
     z->zs.avail_out = (uInt)room;
     int rc = inflate(&z->zs, Z_NO_FLUSH);
     size_t made = room - z->zs.avail_out;
@@ -221,7 +221,7 @@ int etl_inflate_read(etl_inflate *z, uint64_t off, uint8_t *buf, size_t len, siz
   while (z->out_pos < off) {
     uint64_t skip = off - z->out_pos;
     size_t n;
-    if (etl_inflate_pump(z, NULL, skip > 4096 ? 4096 : (size_t)skip, &n, why) != 0) return -1;
+    if (etl_inflate_pump(z, NULL, skip > ETL_INFLATE_IN ? ETL_INFLATE_IN : (size_t)skip, &n, why) != 0) return -1;
     if (n == 0) return 0; /* off is past the end */
   }
   return etl_inflate_pump(z, buf, len, got, why);
