@@ -450,8 +450,11 @@ static const dec_schema *mof_rest_lookup(dec_context *ctx, mof_state *st, const 
 const dec_schema *dec_mof_lookup(dec_context *ctx, const etl_event *ev) {
   mof_state *st = ctx->mof_state;
   if (!st) return NULL;
+  /* Real-time sessions deliver classic events as EVENT_RECORDs flagged
+   * EVENT_HEADER_FLAG_CLASSIC_HEADER (0x0100); their pointer size is exact. */
+  bool realtime_classic = ev->header_kind == ETL_HT_REALTIME && (ev->event_flags & 0x0100);
   if (ev->header_kind != ETL_HT_SYSTEM && ev->header_kind != ETL_HT_PERFINFO &&
-      ev->header_kind != ETL_HT_FULL && ev->header_kind != ETL_HT_INSTANCE)
+      ev->header_kind != ETL_HT_FULL && ev->header_kind != ETL_HT_INSTANCE && !realtime_classic)
     return NULL;
   if (mof_missed(st, ev->provider_id, ev->opcode, ev->version)) return NULL;
   bool user_mode = ev->header_kind == ETL_HT_FULL || ev->header_kind == ETL_HT_INSTANCE;
