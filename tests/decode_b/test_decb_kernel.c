@@ -313,7 +313,69 @@ static void test_header_buffer_records(void) {
   TEST_EQ_INT(rs.json_mismatch, 0);
 }
 
+/* ---- net.4.5.x86: the merged kernel part (DiskIo, PageFault, FileIo,
+ * TcpIp, UdpIp, SystemConfig, PerfInfo, StackWalk ...). Every kernel hook
+ * of EXPECTED.json must decode; addresses must be IP text, file names NT
+ * paths, disk transfers whole sectors. */
+typedef struct net_ud {
+  int hooks, hooks_ok, ip_ok, ip_bad, names_ok, names_bad, disk_ok, disk_bad;
+} net_ud;
+
+static bool is_ip_text(const char *t) {
+  int a, b, c, d;
+  char tail;
+  if (sscanf(t, "%d.%d.%d.%d%c", &a, &b, &c, &d, &tail) == 4)
+    return a >= 0 && a < 256 && b >= 0 && b < 256 && c >= 0 && c < 256 && d >= 0 && d < 256;
+  return strchr(t, ':') != NULL && strspn(t, "0123456789abcdef:") == strlen(t);
+}
+
+static void net_cb(void *ud, const etl_event *ev, kv_value d, dec_source src, bool ok, dec_context *ctx) {
+  net_ud *u = ud;
+  (void)ctx;
+  if (!ev->is_kernel_hook) return;
+  u->hooks++;
+  if (ok && (src == DEC_SRC_KERNEL_MOF || src == DEC_SRC_HEADER)) u->hooks_ok++;
+  uint8_t g = (uint8_t)(ev->hook_id >> 8);
+  if (g == 0x06 || g == 0x08) { /* TcpIp, UdpIp */
+    if (!kv_bag_has(d, "daddr", 5)) return;
+    char *a = field_text(d, "daddr"), *b = field_text(d, "saddr");
+    if (is_ip_text(a) && is_ip_text(b)) u->ip_ok++;
+    else u->ip_bad++;
+    free(a);
+    free(b);
+  } else if (g == 0x04 && kv_bag_has(d, "FileName", 8)) {
+    char *n = field_text(d, "FileName");
+    if (n[0] == '\\') u->names_ok++;
+    else u->names_bad++;
+    free(n);
+  } else if (g == 0x01 && kv_bag_has(d, "TransferSize", 12)) {
+    int64_t sz = -1;
+    if (field_i64(d, "TransferSize", &sz) && sz > 0 && sz % 512 == 0) u->disk_ok++;
+    else u->disk_bad++;
+  }
+}
+
+static void test_net45_kernel(void) {
+  net_ud u;
+  memset(&u, 0, sizeof u);
+  run_stats rs;
+  run_file("perfview/net.4.5.x86.etl.zip", net_cb, &u, &rs);
+  printf("coverage net.4.5.x86 kernel: hooks %d/%d decoded, ip %d (bad %d), file names %d (bad %d), "
+         "disk %d (bad %d)\n", u.hooks_ok, u.hooks, u.ip_ok, u.ip_bad, u.names_ok, u.names_bad, u.disk_ok,
+         u.disk_bad);
+  TEST_EQ_INT(u.hooks, 43421 + 8294 + 2); /* EXPECTED.json PERFINFO64 + SYSTEM64 + SYSTEM32 records */
+  TEST_EQ_INT(u.hooks_ok, u.hooks);
+  TEST_EQ_INT(u.ip_ok, 34 + 13 + 1 + 2 + 10 + 7 + 56 + 45); /* TcpIp 0x061a..0x0622 + UdpIp hooks */
+  TEST_EQ_INT(u.ip_bad, 0);
+  TEST_CHECK(u.names_ok > 0);
+  TEST_EQ_INT(u.names_bad, 0);
+  TEST_EQ_INT(u.disk_ok, 65 + 471); /* DiskIo Read 0x010a + Write 0x010b */
+  TEST_EQ_INT(u.disk_bad, 0);
+  TEST_EQ_INT(rs.json_mismatch, 0);
+}
+
 int main(void) {
+  TEST_RUN(test_net45_kernel);
   TEST_RUN(test_header_buffer_records);
   TEST_RUN(test_logfile_header);
   TEST_RUN(test_shutdown_kernel);
