@@ -3,7 +3,8 @@
  *   u16 LE meta_len | meta_len bytes EVENT_SCHEMA_TL blob | u16 LE
  *   traits_len | traits bytes (PROV_TRAITS) | rest = payload.
  * The blobs are wrapped in a real extended-item chain and decoded twice with
- * both pointer sizes (cache hit path), plus names and message. */
+ * both pointer sizes (cache hit path), plus names; the JSON fast path must
+ * give the same text as serialising the bag (abort otherwise). */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -65,11 +66,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     dec_names nm;
     dec_event_names(ctx, &ev, &nm);
     if (!nm.provider || !nm.event_name) abort();
-    kv_value v = dec_event_data(ctx, &ev, NULL, NULL);
-    kv_buf b;
+    bool ok1, ok2;
+    kv_value v = dec_event_data(ctx, &ev, NULL, &ok1);
+    kv_buf b, f;
     kv_buf_init(&b);
+    kv_buf_init(&f);
     kv_to_json(&b, v);
+    /* the JSON fast path must write exactly the same text */
+    dec_event_data_json(ctx, &ev, &f, NULL, &ok2);
+    if (b.len != f.len || memcmp(b.data, f.data, b.len) != 0 || ok1 != ok2) abort();
     kv_buf_free(&b);
+    kv_buf_free(&f);
     kv_release(v);
   }
   dec_context_free(ctx);
