@@ -1541,18 +1541,52 @@ static const dec_mof_field_def mof_f150[] = {
 static const uint8_t mof_o150[] = {76};
 static const char *const mof_n150[] = {"OperationEnd"};
 static const dec_mof_field_def mof_f151[] = {
+  {"BufferSize", 8, 0, 0, 0, 0, 0},
+  {"Version", 8, 18, 0, 0, 0, 0},
+  {"ProviderVersion", 8, 0, 0, 0, 0, 0},
+  {"NumberOfProcessors", 8, 0, 0, 0, 0, 0},
+  {"EndTime", 17, 0, 0, 0, 0, 0},
+  {"TimerResolution", 8, 0, 0, 0, 0, 0},
+  {"MaxFileSize", 8, 0, 0, 0, 0, 0},
+  {"LogFileMode", 8, 18, 0, 0, 0, 0},
+  {"BuffersWritten", 8, 0, 0, 0, 0, 0},
+  {"StartBuffers", 8, 0, 0, 0, 0, 0},
+  {"PointerSize", 8, 0, 0, 0, 0, 0},
+  {"EventsLost", 8, 0, 0, 0, 0, 0},
+  {"CPUSpeed", 8, 0, 0, 0, 0, 0},
+  {"LoggerName", 16, 0, 0, 0, 0, 0},
+  {"LogFileName", 16, 0, 0, 0, 0, 0},
+  {"TimeZoneBias", 7, 0, 0, 0, 0, 0},
+  {"TimeZoneStandardName", 1, 0, 1, 32, 0, 0},
+  {"TimeZoneStandardDate", 14, 15, 1, 16, 0, 0},
+  {"TimeZoneStandardBias", 7, 0, 0, 0, 0, 0},
+  {"TimeZoneDaylightName", 1, 0, 1, 32, 0, 0},
+  {"TimeZoneDaylightDate", 14, 15, 1, 16, 0, 0},
+  {"TimeZoneDaylightBias", 7, 0, 0, 0, 0, 0},
+  {"Padding", 8, 301, 0, 0, 0, 0},
+  {"BootTime", 17, 0, 0, 0, 0, 0},
+  {"PerfFreq", 10, 0, 0, 0, 0, 0},
+  {"StartTime", 17, 0, 0, 0, 0, 0},
+  {"ReservedFlags", 8, 18, 0, 0, 0, 0},
+  {"BuffersLost", 8, 0, 0, 0, 0, 0},
+  {"SessionNameString", 1, 0, 0, 0, 0, 0},
+  {"LogFileNameString", 1, 0, 0, 0, 0, 0},
+};
+static const uint8_t mof_o151[] = {0};
+static const char *const mof_n151[] = {"Header"};
+static const dec_mof_field_def mof_f152[] = {
   {"BuildString", 2, 0, 0, 0, 0, 0},
 };
-static const uint8_t mof_o151[] = {66};
-static const char *const mof_n151[] = {"BuildInfo"};
-static const dec_mof_field_def mof_f152[] = {
+static const uint8_t mof_o152[] = {66};
+static const char *const mof_n152[] = {"BuildInfo"};
+static const dec_mof_field_def mof_f153[] = {
   {"Guid", 15, 0, 0, 0, 0, 0},
   {"Age", 8, 0, 0, 0, 0, 0},
   {"PdbName", 2, 0, 0, 0, 0, 0},
 };
-static const uint8_t mof_o152[] = {64};
-static const char *const mof_n152[] = {"DbgIdRSDS"};
-static const dec_mof_field_def mof_f153[] = {
+static const uint8_t mof_o153[] = {64};
+static const char *const mof_n153[] = {"DbgIdRSDS"};
+static const dec_mof_field_def mof_f154[] = {
   {"EventVersion", 6, 0, 0, 0, 0, 0},
   {"Reserved", 6, 0, 0, 0, 0, 0},
   {"PartitionType", 8, 0, 0, 0, 0, 0},
@@ -1560,34 +1594,34 @@ static const dec_mof_field_def mof_f153[] = {
   {"PartitionId", 15, 0, 0, 0, 0, 0},
   {"ParentId", 15, 0, 0, 0, 0, 0},
 };
-static const uint8_t mof_o153[] = {80};
-static const char *const mof_n153[] = {"PartitionInfoExtension"};
-static const dec_mof_field_def mof_f154[] = {
+static const uint8_t mof_o154[] = {80};
+static const char *const mof_n154[] = {"PartitionInfoExtension"};
+static const dec_mof_field_def mof_f155[] = {
   {"TimeStampCount", 8, 0, 0, 0, 0, 0},
   {"Padding", 8, 0, 0, 0, 0, 0},
   {"TimeStamp", 10, 0, 0, 0, 2, 0},
 };
-static const uint8_t mof_o154[] = {82};
-static const char *const mof_n154[] = {"LastDroppedTimes"};
-static const dec_mof_field_def mof_f155[] = {
+static const uint8_t mof_o155[] = {82};
+static const char *const mof_n155[] = {"LastDroppedTimes"};
+static const dec_mof_field_def mof_f156[] = {
   {"ImageBase", 16, 0, 0, 0, 0, 0},
   {"ImageSize", 16, 0, 0, 0, 0, 0},
   {"ProcessId", 8, 0, 0, 0, 0, 0},
   {"TimeDateStamp", 8, 0, 0, 0, 0, 0},
   {"OriginalFileName", 1, 0, 0, 0, 0, 0},
 };
-static const uint8_t mof_o155[] = {0};
-static const char *const mof_n155[] = {"ImageID"};
-static const dec_mof_field_def mof_f156[] = {
+static const uint8_t mof_o156[] = {0};
+static const char *const mof_n156[] = {"ImageID"};
+static const dec_mof_field_def mof_f157[] = {
   {"ImageBase", 16, 0, 0, 0, 0, 0},
   {"ProcessId", 8, 0, 0, 0, 0, 0},
   {"GuidSig", 15, 0, 0, 0, 0, 0},
   {"Age", 8, 0, 0, 0, 0, 0},
   {"PdbFileName", 2, 0, 0, 0, 0, 0},
 };
-static const uint8_t mof_o156[] = {36, 37};
-static const char *const mof_n156[] = {"DbgID_RSDS", "DbgID_ILRSDS"};
-static const dec_mof_field_def mof_f157[] = {
+static const uint8_t mof_o157[] = {36, 37};
+static const char *const mof_n157[] = {"DbgID_RSDS", "DbgID_ILRSDS"};
+static const dec_mof_field_def mof_f158[] = {
   {"ImageSize", 8, 0, 0, 0, 0, 0},
   {"TimeDateStamp", 8, 0, 0, 0, 0, 0},
   {"OrigFileName", 1, 0, 0, 0, 0, 0},
@@ -1601,96 +1635,96 @@ static const dec_mof_field_def mof_f157[] = {
   {"FileId", 1, 0, 0, 0, 0, 0},
   {"ProgramId", 1, 0, 0, 0, 0, 0},
 };
-static const uint8_t mof_o157[] = {64};
-static const char *const mof_n157[] = {"FileVersion"};
-static const dec_mof_field_def mof_f158[] = {
+static const uint8_t mof_o158[] = {64};
+static const char *const mof_n158[] = {"FileVersion"};
+static const dec_mof_field_def mof_f159[] = {
   {"InstallDate", 17, 0, 0, 0, 0, 0},
   {"BuildLab", 1, 0, 0, 0, 0, 0},
   {"ProductName", 1, 0, 0, 0, 0, 0},
 };
-static const uint8_t mof_o158[] = {32};
-static const char *const mof_n158[] = {"BuildInfo"};
-static const dec_mof_field_def mof_f159[] = {
+static const uint8_t mof_o159[] = {32};
+static const char *const mof_n159[] = {"BuildInfo"};
+static const dec_mof_field_def mof_f160[] = {
   {"SystemDirectory", 1, 0, 0, 0, 0, 0},
   {"SystemWindowsDirectory", 1, 0, 0, 0, 0, 0},
 };
-static const uint8_t mof_o159[] = {33};
-static const char *const mof_n159[] = {"SystemPaths"};
-static const dec_mof_field_def mof_f160[] = {
+static const uint8_t mof_o160[] = {33};
+static const char *const mof_n160[] = {"SystemPaths"};
+static const dec_mof_field_def mof_f161[] = {
   {"NtPath", 1, 0, 0, 0, 0, 0},
   {"DosPath", 1, 0, 0, 0, 0, 0},
 };
-static const uint8_t mof_o160[] = {35};
-static const char *const mof_n160[] = {"VolumeMapping"};
-static const dec_mof_field_def mof_f161[] = {
+static const uint8_t mof_o161[] = {35};
+static const char *const mof_n161[] = {"VolumeMapping"};
+static const dec_mof_field_def mof_f162[] = {
   {"ImageBase", 16, 0, 0, 0, 0, 0},
   {"ProcessId", 8, 0, 0, 0, 0, 0},
 };
-static const uint8_t mof_o161[] = {40};
-static const char *const mof_n161[] = {"DbgID_Determ"};
-static const dec_mof_field_def mof_f162[] = {
+static const uint8_t mof_o162[] = {40};
+static const char *const mof_n162[] = {"DbgID_Determ"};
+static const dec_mof_field_def mof_f163[] = {
   {"ImageBase", 16, 0, 0, 0, 0, 0},
   {"ProcessId", 8, 0, 0, 0, 0, 0},
   {"TimeDateStamp", 8, 0, 0, 0, 0, 0},
   {"MajorVersion", 6, 0, 0, 0, 0, 0},
   {"MinorVersion", 6, 0, 0, 0, 0, 0},
 };
-static const uint8_t mof_o162[] = {38};
-static const char *const mof_n162[] = {"DbgID_PPDB"};
-static const dec_mof_field_def mof_f163[] = {
+static const uint8_t mof_o163[] = {38};
+static const char *const mof_n163[] = {"DbgID_PPDB"};
+static const dec_mof_field_def mof_f164[] = {
   {"State", 8, 0, 0, 0, 0, 0},
   {"UncompressedSize", 8, 0, 0, 0, 0, 0},
 };
-static const uint8_t mof_o163[] = {33, 35, 37};
-static const char *const mof_n163[] = {"WinSPR", "Metrics", "SystemConfig"};
-static const dec_mof_field_def mof_f164[] = {
-  {"EventTimeStamp", 10, 0, 0, 0, 0, 0},
-  {"StackProcess", 8, 0, 0, 0, 0, 0},
-  {"StackThread", 8, 0, 0, 0, 0, 0},
-  {"Stack", 16, 0, 0, 0, 3, 0},
-};
-static const uint8_t mof_o164[] = {32};
-static const char *const mof_n164[] = {"Stack"};
+static const uint8_t mof_o164[] = {33, 35, 37};
+static const char *const mof_n164[] = {"WinSPR", "Metrics", "SystemConfig"};
 static const dec_mof_field_def mof_f165[] = {
+  {"EventTimeStamp", 10, 0, 0, 0, 0, 0},
+  {"StackProcess", 8, 0, 0, 0, 0, 0},
+  {"StackThread", 8, 0, 0, 0, 0, 0},
+  {"Stack", 16, 0, 0, 0, 3, 0},
+};
+static const uint8_t mof_o165[] = {32};
+static const char *const mof_n165[] = {"Stack"};
+static const dec_mof_field_def mof_f166[] = {
   {"StackKey", 16, 0, 0, 0, 0, 0},
   {"Stack", 16, 0, 0, 0, 3, 0},
 };
-static const uint8_t mof_o165[] = {34, 35, 36};
-static const char *const mof_n165[] = {"KeyCreate", "KeyDelete", "KeyRundown"};
-static const dec_mof_field_def mof_f166[] = {
+static const uint8_t mof_o166[] = {34, 35, 36};
+static const char *const mof_n166[] = {"KeyCreate", "KeyDelete", "KeyRundown"};
+static const dec_mof_field_def mof_f167[] = {
   {"EventTimeStamp", 10, 0, 0, 0, 0, 0},
   {"StackProcess", 8, 0, 0, 0, 0, 0},
   {"StackThread", 8, 0, 0, 0, 0, 0},
   {"StackKey", 16, 0, 0, 0, 0, 0},
 };
-static const uint8_t mof_o166[] = {37, 38};
-static const char *const mof_n166[] = {"StackKeyKernel", "StackKeyUser"};
-static const dec_mof_field_def mof_f167[] = {
+static const uint8_t mof_o167[] = {37, 38};
+static const char *const mof_n167[] = {"StackKeyKernel", "StackKeyUser"};
+static const dec_mof_field_def mof_f168[] = {
   {"SystemManufacturer", 1, 0, 0, 0, 0, 0},
   {"SystemProductName", 1, 0, 0, 0, 0, 0},
   {"BiosDate", 1, 0, 0, 0, 0, 0},
   {"BiosVersion", 1, 0, 0, 0, 0, 0},
 };
-static const uint8_t mof_o167[] = {25};
-static const char *const mof_n167[] = {"Platform"};
-static const dec_mof_field_def mof_f168[] = {
+static const uint8_t mof_o168[] = {25};
+static const char *const mof_n168[] = {"Platform"};
+static const dec_mof_field_def mof_f169[] = {
   {"MachineDPI", 8, 0, 0, 0, 0, 0},
   {"UserDPI", 8, 0, 0, 0, 0, 0},
 };
-static const uint8_t mof_o168[] = {28};
-static const char *const mof_n168[] = {"DPI"};
-static const dec_mof_field_def mof_f169[] = {
+static const uint8_t mof_o169[] = {28};
+static const char *const mof_n169[] = {"DPI"};
+static const dec_mof_field_def mof_f170[] = {
   {"ImageBase", 16, 0, 0, 0, 0, 0},
   {"ProcessId", 8, 0, 0, 0, 0, 0},
 };
-static const uint8_t mof_o169[] = {32};
-static const char *const mof_n169[] = {"None"};
-static const dec_mof_field_def mof_f170[] = {
+static const uint8_t mof_o170[] = {32};
+static const char *const mof_n170[] = {"None"};
+static const dec_mof_field_def mof_f171[] = {
   {"NtPath", 1, 0, 0, 0, 0, 0},
 };
-static const uint8_t mof_o170[] = {34};
-static const char *const mof_n170[] = {"UnknownVolume"};
-static const dec_mof_field_def mof_f171[] = {
+static const uint8_t mof_o171[] = {34};
+static const char *const mof_n171[] = {"UnknownVolume"};
+static const dec_mof_field_def mof_f172[] = {
   {"ProviderGuid", 15, 0, 0, 0, 0, 0},
   {"EventGuid", 15, 0, 0, 0, 0, 0},
   {"EventId", 6, 0, 0, 0, 0, 0},
@@ -1702,13 +1736,13 @@ static const dec_mof_field_def mof_f171[] = {
   {"Keyword", 10, 19, 0, 0, 0, 0},
   {"DecodingSource", 8, 0, 0, 0, 0, 0},
 };
-static const uint8_t mof_o171[] = {32};
-static const char *const mof_n171[] = {"EventInfo"};
-static const dec_mof_field_def mof_f172[] = {
+static const uint8_t mof_o172[] = {32};
+static const char *const mof_n172[] = {"EventInfo"};
+static const dec_mof_field_def mof_f173[] = {
   {"ProviderGuid", 15, 0, 0, 0, 0, 0},
 };
-static const uint8_t mof_o172[] = {33};
-static const char *const mof_n172[] = {"EventMapInfo"};
+static const uint8_t mof_o173[] = {33};
+static const char *const mof_n173[] = {"EventMapInfo"};
 
 const dec_mof_class_def dec_mof_classes[] = {
   {{0x00, 0xd9, 0xfd, 0x68, 0x3e, 0x4a, 0xd1, 0x11, 0x84, 0xf4, 0x00, 0x00, 0xf8, 0x04, 0x64, 0xe3}, "EventTrace", "EventTrace_Header", 255, mof_o0, mof_n0, 1, mof_f0, 23}, /* 68fdd900-4a3e-11d1-84f4-0000f80464e3 */
@@ -1862,27 +1896,28 @@ const dec_mof_class_def dec_mof_classes[] = {
   {{0x39, 0xdc, 0xcb, 0x90, 0x3e, 0x4a, 0xd1, 0x11, 0x84, 0xf4, 0x00, 0x00, 0xf8, 0x04, 0x64, 0xe3}, "FileIo", "FileIo_V3_Info", 3, mof_o148, mof_n148, 5, mof_f148, 6}, /* 90cbdc39-4a3e-11d1-84f4-0000f80464e3 */
   {{0x39, 0xdc, 0xcb, 0x90, 0x3e, 0x4a, 0xd1, 0x11, 0x84, 0xf4, 0x00, 0x00, 0xf8, 0x04, 0x64, 0xe3}, "FileIo", "FileIo_V3_DirEnum", 3, mof_o149, mof_n149, 2, mof_f149, 8}, /* 90cbdc39-4a3e-11d1-84f4-0000f80464e3 */
   {{0x39, 0xdc, 0xcb, 0x90, 0x3e, 0x4a, 0xd1, 0x11, 0x84, 0xf4, 0x00, 0x00, 0xf8, 0x04, 0x64, 0xe3}, "FileIo", "FileIo_V3_OpEnd", 3, mof_o150, mof_n150, 1, mof_f150, 3}, /* 90cbdc39-4a3e-11d1-84f4-0000f80464e3 */
-  {{0x00, 0xd9, 0xfd, 0x68, 0x3e, 0x4a, 0xd1, 0x11, 0x84, 0xf4, 0x00, 0x00, 0xf8, 0x04, 0x64, 0xe3}, "EventTrace", "EventTrace_BuildInfo", 2, mof_o151, mof_n151, 1, mof_f151, 1}, /* 68fdd900-4a3e-11d1-84f4-0000f80464e3 */
-  {{0x00, 0xd9, 0xfd, 0x68, 0x3e, 0x4a, 0xd1, 0x11, 0x84, 0xf4, 0x00, 0x00, 0xf8, 0x04, 0x64, 0xe3}, "EventTrace", "EventTrace_DbgIdRSDS", 2, mof_o152, mof_n152, 1, mof_f152, 3}, /* 68fdd900-4a3e-11d1-84f4-0000f80464e3 */
-  {{0x00, 0xd9, 0xfd, 0x68, 0x3e, 0x4a, 0xd1, 0x11, 0x84, 0xf4, 0x00, 0x00, 0xf8, 0x04, 0x64, 0xe3}, "EventTrace", "EventTrace_PartitionInfoExtension", 2, mof_o153, mof_n153, 1, mof_f153, 6}, /* 68fdd900-4a3e-11d1-84f4-0000f80464e3 */
-  {{0x00, 0xd9, 0xfd, 0x68, 0x3e, 0x4a, 0xd1, 0x11, 0x84, 0xf4, 0x00, 0x00, 0xf8, 0x04, 0x64, 0xe3}, "EventTrace", "EventTrace_LastDroppedTimes", 2, mof_o154, mof_n154, 1, mof_f154, 3}, /* 68fdd900-4a3e-11d1-84f4-0000f80464e3 */
-  {{0xd7, 0x75, 0xe6, 0xb3, 0x54, 0x25, 0x18, 0x4f, 0x83, 0x0b, 0x27, 0x62, 0x73, 0x25, 0x60, 0xde}, "ImageID", "ImageID_Image", 2, mof_o155, mof_n155, 1, mof_f155, 5}, /* b3e675d7-2554-4f18-830b-2762732560de */
-  {{0xd7, 0x75, 0xe6, 0xb3, 0x54, 0x25, 0x18, 0x4f, 0x83, 0x0b, 0x27, 0x62, 0x73, 0x25, 0x60, 0xde}, "ImageID", "ImageID_DbgID", 2, mof_o156, mof_n156, 2, mof_f156, 5}, /* b3e675d7-2554-4f18-830b-2762732560de */
-  {{0xd7, 0x75, 0xe6, 0xb3, 0x54, 0x25, 0x18, 0x4f, 0x83, 0x0b, 0x27, 0x62, 0x73, 0x25, 0x60, 0xde}, "ImageID", "ImageID_FileVersion", 0, mof_o157, mof_n157, 1, mof_f157, 12}, /* b3e675d7-2554-4f18-830b-2762732560de */
-  {{0x91, 0xee, 0x79, 0x9b, 0xfd, 0xb5, 0xc0, 0x41, 0xa2, 0x43, 0x42, 0x48, 0xe2, 0x66, 0xe9, 0xd0}, "SysConfigEx", "SysConfigEx_BuildInfo", 0, mof_o158, mof_n158, 1, mof_f158, 3}, /* 9b79ee91-b5fd-41c0-a243-4248e266e9d0 */
-  {{0x91, 0xee, 0x79, 0x9b, 0xfd, 0xb5, 0xc0, 0x41, 0xa2, 0x43, 0x42, 0x48, 0xe2, 0x66, 0xe9, 0xd0}, "SysConfigEx", "SysConfigEx_SystemPaths", 0, mof_o159, mof_n159, 1, mof_f159, 2}, /* 9b79ee91-b5fd-41c0-a243-4248e266e9d0 */
-  {{0x91, 0xee, 0x79, 0x9b, 0xfd, 0xb5, 0xc0, 0x41, 0xa2, 0x43, 0x42, 0x48, 0xe2, 0x66, 0xe9, 0xd0}, "SysConfigEx", "SysConfigEx_VolumeMapping", 0, mof_o160, mof_n160, 1, mof_f160, 2}, /* 9b79ee91-b5fd-41c0-a243-4248e266e9d0 */
-  {{0xd7, 0x75, 0xe6, 0xb3, 0x54, 0x25, 0x18, 0x4f, 0x83, 0x0b, 0x27, 0x62, 0x73, 0x25, 0x60, 0xde}, "ImageID", "ImageID_Determ", 2, mof_o161, mof_n161, 1, mof_f161, 2}, /* b3e675d7-2554-4f18-830b-2762732560de */
-  {{0xd7, 0x75, 0xe6, 0xb3, 0x54, 0x25, 0x18, 0x4f, 0x83, 0x0b, 0x27, 0x62, 0x73, 0x25, 0x60, 0xde}, "ImageID", "ImageID_PPDB", 2, mof_o162, mof_n162, 1, mof_f162, 5}, /* b3e675d7-2554-4f18-830b-2762732560de */
-  {{0xf8, 0xdf, 0x54, 0xed, 0x09, 0xc4, 0xf6, 0x4c, 0xbf, 0x83, 0x05, 0xe1, 0xe6, 0x1a, 0x09, 0xc4}, "WinSat", "WinSat_Xml", 255, mof_o163, mof_n163, 3, mof_f163, 2}, /* ed54dff8-c409-4cf6-bf83-05e1e61a09c4 */
-  {{0x46, 0xfe, 0xf2, 0xde, 0xd6, 0x7b, 0x80, 0x4b, 0xbd, 0x94, 0xf5, 0x7f, 0xe2, 0x0d, 0x0c, 0xe3}, "StackWalk", "StackWalk_V2_Event", 2, mof_o164, mof_n164, 1, mof_f164, 4}, /* def2fe46-7bd6-4b80-bd94-f57fe20d0ce3 */
-  {{0x46, 0xfe, 0xf2, 0xde, 0xd6, 0x7b, 0x80, 0x4b, 0xbd, 0x94, 0xf5, 0x7f, 0xe2, 0x0d, 0x0c, 0xe3}, "StackWalk", "StackWalk_V2_Key", 2, mof_o165, mof_n165, 3, mof_f165, 2}, /* def2fe46-7bd6-4b80-bd94-f57fe20d0ce3 */
-  {{0x46, 0xfe, 0xf2, 0xde, 0xd6, 0x7b, 0x80, 0x4b, 0xbd, 0x94, 0xf5, 0x7f, 0xe2, 0x0d, 0x0c, 0xe3}, "StackWalk", "StackWalk_V2_KeyRef", 2, mof_o166, mof_n166, 2, mof_f166, 4}, /* def2fe46-7bd6-4b80-bd94-f57fe20d0ce3 */
-  {{0x65, 0x3a, 0x85, 0x01, 0x8f, 0x41, 0x36, 0x4f, 0xae, 0xfc, 0xdc, 0x0f, 0x1d, 0x2f, 0xd2, 0x35}, "SystemConfig", "SystemConfig_Platform", 2, mof_o167, mof_n167, 1, mof_f167, 4}, /* 01853a65-418f-4f36-aefc-dc0f1d2fd235 */
-  {{0x65, 0x3a, 0x85, 0x01, 0x8f, 0x41, 0x36, 0x4f, 0xae, 0xfc, 0xdc, 0x0f, 0x1d, 0x2f, 0xd2, 0x35}, "SystemConfig", "SystemConfig_DPI", 2, mof_o168, mof_n168, 1, mof_f168, 2}, /* 01853a65-418f-4f36-aefc-dc0f1d2fd235 */
-  {{0xd7, 0x75, 0xe6, 0xb3, 0x54, 0x25, 0x18, 0x4f, 0x83, 0x0b, 0x27, 0x62, 0x73, 0x25, 0x60, 0xde}, "ImageID", "ImageID_None", 2, mof_o169, mof_n169, 1, mof_f169, 2}, /* b3e675d7-2554-4f18-830b-2762732560de */
-  {{0x91, 0xee, 0x79, 0x9b, 0xfd, 0xb5, 0xc0, 0x41, 0xa2, 0x43, 0x42, 0x48, 0xe2, 0x66, 0xe9, 0xd0}, "SysConfigEx", "SysConfigEx_UnknownVolume", 0, mof_o170, mof_n170, 1, mof_f170, 1}, /* 9b79ee91-b5fd-41c0-a243-4248e266e9d0 */
-  {{0xc1, 0xf6, 0xcc, 0xbb, 0xd1, 0x6c, 0xc4, 0x48, 0x80, 0xff, 0x83, 0x94, 0x82, 0xe3, 0x76, 0x71}, "EventMetadata", "EventMetadata_EventInfo", 255, mof_o171, mof_n171, 1, mof_f171, 10}, /* bbccf6c1-6cd1-48c4-80ff-839482e37671 */
-  {{0xc1, 0xf6, 0xcc, 0xbb, 0xd1, 0x6c, 0xc4, 0x48, 0x80, 0xff, 0x83, 0x94, 0x82, 0xe3, 0x76, 0x71}, "EventMetadata", "EventMetadata_EventMapInfo", 255, mof_o172, mof_n172, 1, mof_f172, 1}, /* bbccf6c1-6cd1-48c4-80ff-839482e37671 */
+  {{0x00, 0xd9, 0xfd, 0x68, 0x3e, 0x4a, 0xd1, 0x11, 0x84, 0xf4, 0x00, 0x00, 0xf8, 0x04, 0x64, 0xe3}, "EventTrace", "EventTrace_V2_Header", 2, mof_o151, mof_n151, 1, mof_f151, 30}, /* 68fdd900-4a3e-11d1-84f4-0000f80464e3 */
+  {{0x00, 0xd9, 0xfd, 0x68, 0x3e, 0x4a, 0xd1, 0x11, 0x84, 0xf4, 0x00, 0x00, 0xf8, 0x04, 0x64, 0xe3}, "EventTrace", "EventTrace_BuildInfo", 2, mof_o152, mof_n152, 1, mof_f152, 1}, /* 68fdd900-4a3e-11d1-84f4-0000f80464e3 */
+  {{0x00, 0xd9, 0xfd, 0x68, 0x3e, 0x4a, 0xd1, 0x11, 0x84, 0xf4, 0x00, 0x00, 0xf8, 0x04, 0x64, 0xe3}, "EventTrace", "EventTrace_DbgIdRSDS", 2, mof_o153, mof_n153, 1, mof_f153, 3}, /* 68fdd900-4a3e-11d1-84f4-0000f80464e3 */
+  {{0x00, 0xd9, 0xfd, 0x68, 0x3e, 0x4a, 0xd1, 0x11, 0x84, 0xf4, 0x00, 0x00, 0xf8, 0x04, 0x64, 0xe3}, "EventTrace", "EventTrace_PartitionInfoExtension", 2, mof_o154, mof_n154, 1, mof_f154, 6}, /* 68fdd900-4a3e-11d1-84f4-0000f80464e3 */
+  {{0x00, 0xd9, 0xfd, 0x68, 0x3e, 0x4a, 0xd1, 0x11, 0x84, 0xf4, 0x00, 0x00, 0xf8, 0x04, 0x64, 0xe3}, "EventTrace", "EventTrace_LastDroppedTimes", 2, mof_o155, mof_n155, 1, mof_f155, 3}, /* 68fdd900-4a3e-11d1-84f4-0000f80464e3 */
+  {{0xd7, 0x75, 0xe6, 0xb3, 0x54, 0x25, 0x18, 0x4f, 0x83, 0x0b, 0x27, 0x62, 0x73, 0x25, 0x60, 0xde}, "ImageID", "ImageID_Image", 2, mof_o156, mof_n156, 1, mof_f156, 5}, /* b3e675d7-2554-4f18-830b-2762732560de */
+  {{0xd7, 0x75, 0xe6, 0xb3, 0x54, 0x25, 0x18, 0x4f, 0x83, 0x0b, 0x27, 0x62, 0x73, 0x25, 0x60, 0xde}, "ImageID", "ImageID_DbgID", 2, mof_o157, mof_n157, 2, mof_f157, 5}, /* b3e675d7-2554-4f18-830b-2762732560de */
+  {{0xd7, 0x75, 0xe6, 0xb3, 0x54, 0x25, 0x18, 0x4f, 0x83, 0x0b, 0x27, 0x62, 0x73, 0x25, 0x60, 0xde}, "ImageID", "ImageID_FileVersion", 0, mof_o158, mof_n158, 1, mof_f158, 12}, /* b3e675d7-2554-4f18-830b-2762732560de */
+  {{0x91, 0xee, 0x79, 0x9b, 0xfd, 0xb5, 0xc0, 0x41, 0xa2, 0x43, 0x42, 0x48, 0xe2, 0x66, 0xe9, 0xd0}, "SysConfigEx", "SysConfigEx_BuildInfo", 0, mof_o159, mof_n159, 1, mof_f159, 3}, /* 9b79ee91-b5fd-41c0-a243-4248e266e9d0 */
+  {{0x91, 0xee, 0x79, 0x9b, 0xfd, 0xb5, 0xc0, 0x41, 0xa2, 0x43, 0x42, 0x48, 0xe2, 0x66, 0xe9, 0xd0}, "SysConfigEx", "SysConfigEx_SystemPaths", 0, mof_o160, mof_n160, 1, mof_f160, 2}, /* 9b79ee91-b5fd-41c0-a243-4248e266e9d0 */
+  {{0x91, 0xee, 0x79, 0x9b, 0xfd, 0xb5, 0xc0, 0x41, 0xa2, 0x43, 0x42, 0x48, 0xe2, 0x66, 0xe9, 0xd0}, "SysConfigEx", "SysConfigEx_VolumeMapping", 0, mof_o161, mof_n161, 1, mof_f161, 2}, /* 9b79ee91-b5fd-41c0-a243-4248e266e9d0 */
+  {{0xd7, 0x75, 0xe6, 0xb3, 0x54, 0x25, 0x18, 0x4f, 0x83, 0x0b, 0x27, 0x62, 0x73, 0x25, 0x60, 0xde}, "ImageID", "ImageID_Determ", 2, mof_o162, mof_n162, 1, mof_f162, 2}, /* b3e675d7-2554-4f18-830b-2762732560de */
+  {{0xd7, 0x75, 0xe6, 0xb3, 0x54, 0x25, 0x18, 0x4f, 0x83, 0x0b, 0x27, 0x62, 0x73, 0x25, 0x60, 0xde}, "ImageID", "ImageID_PPDB", 2, mof_o163, mof_n163, 1, mof_f163, 5}, /* b3e675d7-2554-4f18-830b-2762732560de */
+  {{0xf8, 0xdf, 0x54, 0xed, 0x09, 0xc4, 0xf6, 0x4c, 0xbf, 0x83, 0x05, 0xe1, 0xe6, 0x1a, 0x09, 0xc4}, "WinSat", "WinSat_Xml", 255, mof_o164, mof_n164, 3, mof_f164, 2}, /* ed54dff8-c409-4cf6-bf83-05e1e61a09c4 */
+  {{0x46, 0xfe, 0xf2, 0xde, 0xd6, 0x7b, 0x80, 0x4b, 0xbd, 0x94, 0xf5, 0x7f, 0xe2, 0x0d, 0x0c, 0xe3}, "StackWalk", "StackWalk_V2_Event", 2, mof_o165, mof_n165, 1, mof_f165, 4}, /* def2fe46-7bd6-4b80-bd94-f57fe20d0ce3 */
+  {{0x46, 0xfe, 0xf2, 0xde, 0xd6, 0x7b, 0x80, 0x4b, 0xbd, 0x94, 0xf5, 0x7f, 0xe2, 0x0d, 0x0c, 0xe3}, "StackWalk", "StackWalk_V2_Key", 2, mof_o166, mof_n166, 3, mof_f166, 2}, /* def2fe46-7bd6-4b80-bd94-f57fe20d0ce3 */
+  {{0x46, 0xfe, 0xf2, 0xde, 0xd6, 0x7b, 0x80, 0x4b, 0xbd, 0x94, 0xf5, 0x7f, 0xe2, 0x0d, 0x0c, 0xe3}, "StackWalk", "StackWalk_V2_KeyRef", 2, mof_o167, mof_n167, 2, mof_f167, 4}, /* def2fe46-7bd6-4b80-bd94-f57fe20d0ce3 */
+  {{0x65, 0x3a, 0x85, 0x01, 0x8f, 0x41, 0x36, 0x4f, 0xae, 0xfc, 0xdc, 0x0f, 0x1d, 0x2f, 0xd2, 0x35}, "SystemConfig", "SystemConfig_Platform", 2, mof_o168, mof_n168, 1, mof_f168, 4}, /* 01853a65-418f-4f36-aefc-dc0f1d2fd235 */
+  {{0x65, 0x3a, 0x85, 0x01, 0x8f, 0x41, 0x36, 0x4f, 0xae, 0xfc, 0xdc, 0x0f, 0x1d, 0x2f, 0xd2, 0x35}, "SystemConfig", "SystemConfig_DPI", 2, mof_o169, mof_n169, 1, mof_f169, 2}, /* 01853a65-418f-4f36-aefc-dc0f1d2fd235 */
+  {{0xd7, 0x75, 0xe6, 0xb3, 0x54, 0x25, 0x18, 0x4f, 0x83, 0x0b, 0x27, 0x62, 0x73, 0x25, 0x60, 0xde}, "ImageID", "ImageID_None", 2, mof_o170, mof_n170, 1, mof_f170, 2}, /* b3e675d7-2554-4f18-830b-2762732560de */
+  {{0x91, 0xee, 0x79, 0x9b, 0xfd, 0xb5, 0xc0, 0x41, 0xa2, 0x43, 0x42, 0x48, 0xe2, 0x66, 0xe9, 0xd0}, "SysConfigEx", "SysConfigEx_UnknownVolume", 0, mof_o171, mof_n171, 1, mof_f171, 1}, /* 9b79ee91-b5fd-41c0-a243-4248e266e9d0 */
+  {{0xc1, 0xf6, 0xcc, 0xbb, 0xd1, 0x6c, 0xc4, 0x48, 0x80, 0xff, 0x83, 0x94, 0x82, 0xe3, 0x76, 0x71}, "EventMetadata", "EventMetadata_EventInfo", 255, mof_o172, mof_n172, 1, mof_f172, 10}, /* bbccf6c1-6cd1-48c4-80ff-839482e37671 */
+  {{0xc1, 0xf6, 0xcc, 0xbb, 0xd1, 0x6c, 0xc4, 0x48, 0x80, 0xff, 0x83, 0x94, 0x82, 0xe3, 0x76, 0x71}, "EventMetadata", "EventMetadata_EventMapInfo", 255, mof_o173, mof_n173, 1, mof_f173, 1}, /* bbccf6c1-6cd1-48c4-80ff-839482e37671 */
 };
-const size_t dec_mof_class_count = 173;
+const size_t dec_mof_class_count = 174;

@@ -134,14 +134,16 @@ typedef struct header_ud {
 } header_ud;
 
 static void check_ft(kv_value d, const char *name, const char *want) {
-  int64_t ft = 0;
-  TEST_CHECK_MSG(field_i64(d, name, &ft), "%s missing", name);
+  kv_value v = kv_from_dynamic(field(d, name));
+  kv_type t = kv_scalar_type(v);
+  TEST_CHECK_MSG(t == KV_DATETIME, "%s is not a datetime", name); /* FILETIME -> datetime */
   kv_buf b;
   kv_buf_init(&b);
-  kv_format_datetime(&b, kv_ticks_from_filetime(ft));
+  if (t == KV_DATETIME) kv_format_datetime(&b, v.u.i);
   kv_buf_putc(&b, 0);
   TEST_EQ_STR(b.data, want);
   kv_buf_free(&b);
+  kv_release(v);
 }
 
 static void header_cb(void *ud, const etl_event *ev, kv_value d, dec_source src, bool ok,
@@ -168,6 +170,12 @@ static void header_cb(void *ud, const etl_event *ev, kv_value d, dec_source src,
   char *name = field_text(d, "SessionNameString");
   TEST_EQ_STR(name, x->logger_name);
   free(name);
+  /* TIME_ZONE_INFORMATION: standard name is a tzres.dll resource reference
+   * on Windows 7+ ("@tzres.dll,-NNN"), and the padding stays hidden. */
+  char *tz = field_text(d, "TimeZoneStandardName");
+  TEST_CHECK_MSG(strncmp(tz, "@tzres.dll,-", 12) == 0, "TimeZoneStandardName \"%s\"", tz);
+  free(tz);
+  TEST_CHECK(!kv_bag_has(d, "Padding", 7));
   check_ft(d, "StartTime", x->start_utc);
   check_ft(d, "EndTime", x->end_utc);
   dec_names nm;
