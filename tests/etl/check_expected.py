@@ -78,6 +78,25 @@ def main():
                 print("    " + p)
         else:
             print("ok   %s (%d events)" % (key, got["events"]))
+    # Whole archives: "x.zip" reads every .etl member (EXPECTED lists the members).
+    for key, exp in sorted(expected.items()):
+        if exp.get("kind") != "zip":
+            continue
+        members = [m for m in exp.get("members", {}) if m.lower().endswith(".etl")]
+        want = sum(expected[key + "!" + m]["events"] for m in members if key + "!" + m in expected)
+        checked += 1
+        try:
+            got, _ = run_facts(tool, os.path.join(data, key))
+        except Exception as e:  # noqa: BLE001
+            print("FAIL %s: %s" % (key, e))
+            failures += 1
+            continue
+        if got["events"] != want or got["files"] != len(members):
+            print("FAIL %s: %d events in %d files, expected %d in %d" % (key, got["events"], got["files"], want,
+                                                                          len(members)))
+            failures += 1
+        else:
+            print("ok   %s (%d events, %d .etl members)" % (key, want, len(members)))
     print("%d passed, %d failed" % (checked - failures, failures))
     return 1 if failures or checked == 0 else 0
 
