@@ -112,7 +112,7 @@ def field(p, names):
     elif t == 'boolean':
         f['inn'], f['out'] = IN['UINT8'], OUT['BOOLEAN']
     elif t in INTS:
-        if 'pointer' in q:
+        if 'pointer' in q or 'pointertype' in q:
             f['inn'] = IN['POINTER']
         else:
             f['inn'] = IN[INTS[t][0]]

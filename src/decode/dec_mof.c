@@ -2,10 +2,11 @@
  * Classic kernel (NT Kernel Logger / MOF) schema source (etw-decoding.md
  * section 5): turns a row of the generated class table (dec_mof_table.c)
  * into a dec_schema for (class GUID, opcode, version) on first use and
- * registers it, so the registry answers next time. Also covers the trace's
- * own EventTrace header/rundown records (source "header") and the
- * KernelTraceControl merge classes. No payload bytes are read here: the
- * shared walker does that. Owner: decode part B. */
+ * caches it under that exact key (mof_slot; not in the shared registry, see
+ * there). Also covers the trace's own EventTrace header/rundown records
+ * (source "header") and the KernelTraceControl merge classes. Payload bytes
+ * are only probed (mof_probe) to pick a layout; the shared walker decodes.
+ * Owner: decode part B. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,12 +15,7 @@
 #include "decode/dec_mof.h"
 
 #define MOF_ANY_VERSION 255
-#define MOF_MAX_MISSES 4096
 
-typedef struct mof_miss {
-  uint8_t guid[16];
-  uint8_t opcode, version;
-} mof_miss;
 
 /* Classic records written by user-mode tools (FULL/INSTANCE headers) are not
  * registered: their layout can disagree with the header's pointer size
@@ -48,9 +44,24 @@ typedef struct mof_rest {
   const dec_schema *by_count[MOF_MAX_REST_COUNT + 1];
 } mof_rest;
 
+/* Exact-key cache (class GUID, opcode, version, pointer size, user-mode):
+ * what the table scan decided for that event type. Kept here rather than in
+ * the shared registry because the registry answers a missing version with a
+ * neighbouring one, which is wrong for MOF classes whose layout changes with
+ * the version (FileIo V2 vs V3): the MOF source must see every new version. */
+enum { MOF_C_MISS = 1, MOF_C_SCHEMA, MOF_C_CLASSIC, MOF_C_REST };
+typedef struct mof_slot {
+  uint8_t guid[16];
+  uint8_t opcode, version, ptr, user_mode;
+  uint8_t type;                /* MOF_C_*; 0 = empty slot */
+  const dec_schema *schema;    /* MOF_C_SCHEMA */
+  mof_classic *classic;        /* MOF_C_CLASSIC */
+  mof_rest *rest;              /* MOF_C_REST */
+} mof_slot;
+
 typedef struct mof_state {
-  mof_miss *misses; /* event types with no class: answered NULL without a scan */
-  size_t miss_count;
+  mof_slot *slots;             /* open addressing, power-of-two capacity */
+  size_t slot_cap, slot_used;
   mof_classic *classic;
   size_t classic_count;
   mof_rest *rest;
@@ -77,7 +88,7 @@ int dec_mof_init(dec_context *ctx, char *err, size_t err_len) {
 void dec_mof_free(dec_context *ctx) {
   mof_state *st = ctx->mof_state;
   if (!st) return;
-  free(st->misses);
+  free(st->slots);
   free(st->classic);
   free(st->rest);
   free(st);
@@ -189,13 +200,6 @@ const dec_schema *dec_mof_schema_for_row_n(dec_context *ctx, size_t row, int op_
   return ok ? s : NULL;
 }
 
-static bool mof_missed(mof_state *st, const uint8_t guid[16], uint8_t op, uint8_t ver) {
-  for (size_t i = 0; i < st->miss_count; i++)
-    if (st->misses[i].opcode == op && st->misses[i].version == ver &&
-        dec_guid_eq(st->misses[i].guid, guid))
-      return true;
-  return false;
-}
 
 
 /* Bytes a MOF schema consumes from p[0, n) with pointer size ptr and the
@@ -410,30 +414,24 @@ static bool mof_rest_sizes(size_t row, unsigned ptr, size_t *prefix, size_t *ele
   return false;
 }
 
-static const dec_schema *mof_rest_lookup(dec_context *ctx, mof_state *st, const etl_event *ev,
-                                         long row, int op_idx, bool guessed) {
-  unsigned ptr = ev->pointer_size == 4 ? 4 : 8;
-  mof_rest *r = NULL;
-  for (size_t i = 0; i < st->rest_count && !r; i++) {
-    mof_rest *c = &st->rest[i];
-    if (c->opcode == ev->opcode && c->version == ev->version && c->ptr == ptr &&
-        dec_guid_eq(c->guid, ev->provider_id))
-      r = c;
-  }
-  if (!r) {
-    if (st->rest_count >= MOF_MAX_REST_KEYS) return NULL;
-    if (!st->rest) st->rest = kv_calloc(MOF_MAX_REST_KEYS, sizeof(mof_rest));
-    r = &st->rest[st->rest_count++];
-    memcpy(r->guid, ev->provider_id, 16);
-    r->opcode = ev->opcode;
-    r->version = ev->version;
-    r->ptr = (uint8_t)ptr;
-    r->row = row;
-    r->op_idx = op_idx;
-    r->guessed = guessed;
-  }
+static mof_rest *mof_rest_new(mof_state *st, const etl_event *ev, long row, int op_idx, bool guessed) {
+  if (st->rest_count >= MOF_MAX_REST_KEYS) return NULL;
+  if (!st->rest) st->rest = kv_calloc(MOF_MAX_REST_KEYS, sizeof(mof_rest));
+  mof_rest *r = &st->rest[st->rest_count++];
+  memcpy(r->guid, ev->provider_id, 16);
+  r->opcode = ev->opcode;
+  r->version = ev->version;
+  r->ptr = ev->pointer_size == 4 ? 4 : 8;
+  r->row = row;
+  r->op_idx = op_idx;
+  r->guessed = guessed;
+  return r;
+}
+
+/* The schema for this record's element count (built on first use). */
+static const dec_schema *mof_rest_get(dec_context *ctx, mof_rest *r, const etl_event *ev) {
   size_t prefix = 0, elem = 1;
-  if (!mof_rest_sizes((size_t)r->row, ptr, &prefix, &elem) || !elem) return NULL;
+  if (!mof_rest_sizes((size_t)r->row, r->ptr, &prefix, &elem) || !elem) return NULL;
   size_t len = ev->payload ? ev->payload_len : 0;
   size_t count = len > prefix ? (len - prefix) / elem : 0;
   if (count > MOF_MAX_REST_COUNT) count = MOF_MAX_REST_COUNT; /* the walker reports the rest */
@@ -447,6 +445,55 @@ static const dec_schema *mof_rest_lookup(dec_context *ctx, mof_state *st, const 
   return r->by_count[count];
 }
 
+static size_t mof_hash(const uint8_t guid[16], uint8_t op, uint8_t ver, uint8_t ptr, uint8_t um) {
+  uint64_t h = 1469598103934665603ull;
+  for (int i = 0; i < 16; i++) h = (h ^ guid[i]) * 1099511628211ull;
+  h = (h ^ op) * 1099511628211ull;
+  h = (h ^ ver) * 1099511628211ull;
+  h = (h ^ (uint64_t)(ptr | um << 4)) * 1099511628211ull;
+  return (size_t)(h ^ (h >> 29));
+}
+
+/* Finds the slot of a key (an empty one when absent). */
+static mof_slot *mof_slot_find(mof_state *st, const etl_event *ev, uint8_t ptr, uint8_t um) {
+  if (!st->slots) return NULL;
+  size_t mask = st->slot_cap - 1, i = mof_hash(ev->provider_id, ev->opcode, ev->version, ptr, um) & mask;
+  for (;;) {
+    mof_slot *sl = &st->slots[i];
+    if (!sl->type) return sl;
+    if (sl->opcode == ev->opcode && sl->version == ev->version && sl->ptr == ptr && sl->user_mode == um &&
+        dec_guid_eq(sl->guid, ev->provider_id))
+      return sl;
+    i = (i + 1) & mask;
+  }
+}
+
+static mof_slot *mof_slot_add(mof_state *st, const etl_event *ev, uint8_t ptr, uint8_t um) {
+  if (st->slot_used * 2 >= st->slot_cap) { /* grow and rehash */
+    size_t cap = st->slot_cap ? st->slot_cap * 2 : 256;
+    mof_slot *old = st->slots;
+    size_t oldcap = st->slot_cap;
+    st->slots = kv_calloc(cap, sizeof(mof_slot));
+    st->slot_cap = cap;
+    for (size_t i = 0; i < oldcap; i++) {
+      if (!old[i].type) continue;
+      size_t j = mof_hash(old[i].guid, old[i].opcode, old[i].version, old[i].ptr, old[i].user_mode) & (cap - 1);
+      while (st->slots[j].type) j = (j + 1) & (cap - 1);
+      st->slots[j] = old[i];
+    }
+    free(old);
+  }
+  mof_slot *sl = mof_slot_find(st, ev, ptr, um);
+  memset(sl, 0, sizeof *sl);
+  memcpy(sl->guid, ev->provider_id, 16);
+  sl->opcode = ev->opcode;
+  sl->version = ev->version;
+  sl->ptr = ptr;
+  sl->user_mode = um;
+  st->slot_used++;
+  return sl;
+}
+
 const dec_schema *dec_mof_lookup(dec_context *ctx, const etl_event *ev) {
   mof_state *st = ctx->mof_state;
   if (!st) return NULL;
@@ -456,51 +503,47 @@ const dec_schema *dec_mof_lookup(dec_context *ctx, const etl_event *ev) {
   if (ev->header_kind != ETL_HT_SYSTEM && ev->header_kind != ETL_HT_PERFINFO &&
       ev->header_kind != ETL_HT_FULL && ev->header_kind != ETL_HT_INSTANCE && !realtime_classic)
     return NULL;
-  if (mof_missed(st, ev->provider_id, ev->opcode, ev->version)) return NULL;
-  bool user_mode = ev->header_kind == ETL_HT_FULL || ev->header_kind == ETL_HT_INSTANCE;
-  if (user_mode) {
-    for (size_t i = 0; i < st->classic_count; i++) {
-      mof_classic *c = &st->classic[i];
-      if (c->opcode == ev->opcode && c->version == ev->version && c->header_ptr == ev->pointer_size &&
-          dec_guid_eq(c->guid, ev->provider_id))
-        return mof_classic_pick(ctx, c, ev);
+  uint8_t um = ev->header_kind == ETL_HT_FULL || ev->header_kind == ETL_HT_INSTANCE;
+  uint8_t ptr = ev->pointer_size == 4 ? 4 : 8;
+  mof_slot *sl = mof_slot_find(st, ev, ptr, um);
+  if (sl && sl->type) {
+    switch (sl->type) {
+    case MOF_C_SCHEMA: return sl->schema;
+    case MOF_C_CLASSIC: return mof_classic_pick(ctx, sl->classic, ev);
+    case MOF_C_REST: return mof_rest_get(ctx, sl->rest, ev);
+    default: return NULL; /* MOF_C_MISS */
     }
   }
   int op_idx = 0;
   bool guessed = false;
   long row = mof_find_row(ev->provider_id, ev->opcode, ev->version, &op_idx, &guessed);
   if (row >= 0 && mof_row_has_rest((size_t)row)) {
-    const dec_schema *rs = mof_rest_lookup(ctx, st, ev, row, op_idx, guessed);
-    if (rs) return rs;
-  }
-  const dec_schema *s = row >= 0 ? dec_mof_schema_for_row(ctx, (size_t)row, op_idx, guessed, ev->opcode) : NULL;
-  if (!s) {
-    if (st->miss_count < MOF_MAX_MISSES) {
-      if (!st->misses) st->misses = kv_calloc(MOF_MAX_MISSES, sizeof(mof_miss));
-      mof_miss *m = &st->misses[st->miss_count++];
-      memcpy(m->guid, ev->provider_id, 16);
-      m->opcode = ev->opcode;
-      m->version = ev->version;
+    mof_rest *r = mof_rest_new(st, ev, row, op_idx, guessed);
+    if (r) {
+      sl = mof_slot_add(st, ev, ptr, um);
+      sl->type = MOF_C_REST;
+      sl->rest = r;
+      return mof_rest_get(ctx, r, ev);
     }
-    return NULL;
   }
-  if (user_mode && st->classic_count < MOF_MAX_CLASSIC) {
+  dec_schema *s = row >= 0 ? (dec_schema *)dec_mof_schema_for_row(ctx, (size_t)row, op_idx, guessed, ev->opcode)
+                           : NULL;
+  if (s) dec_schema_prepare(ctx, s); /* ours, never registered: prepare it here */
+  if (s && um && st->classic_count < MOF_MAX_CLASSIC) {
     if (!st->classic) st->classic = kv_calloc(MOF_MAX_CLASSIC, sizeof(mof_classic));
     mof_classic *c = &st->classic[st->classic_count++];
     memcpy(c->guid, ev->provider_id, 16);
     c->opcode = ev->opcode;
     c->version = ev->version;
-    c->header_ptr = ev->pointer_size;
-    dec_schema_prepare(ctx, (dec_schema *)s); /* our arena object; never registered */
+    c->header_ptr = ptr;
     c->base = s;
+    sl = mof_slot_add(st, ev, ptr, um);
+    sl->type = MOF_C_CLASSIC;
+    sl->classic = c;
     return mof_classic_pick(ctx, c, ev);
   }
-  dec_key key;
-  memset(&key, 0, sizeof key);
-  memcpy(key.guid, ev->provider_id, 16);
-  key.id = ev->opcode;
-  key.version = ev->version;
-  key.kind = DEC_KEY_CLASSIC;
-  dec_registry_add(ctx, &key, s, DEC_PRIO_BUNDLED);
+  sl = mof_slot_add(st, ev, ptr, um);
+  sl->type = s ? MOF_C_SCHEMA : MOF_C_MISS;
+  sl->schema = s;
   return s;
 }

@@ -421,7 +421,7 @@ static const dec_mof_field_def mof_f45[] = {
   {"saddr", 8, 23, 0, 0, 0, 0},
   {"dport", 6, 22, 0, 0, 0, 0},
   {"sport", 6, 22, 0, 0, 0, 0},
-  {"connid", 8, 0, 0, 0, 0, 0},
+  {"connid", 16, 0, 0, 0, 0, 0},
   {"seqnum", 8, 0, 0, 0, 0, 0},
 };
 static const uint8_t mof_o45[] = {11};
@@ -433,7 +433,7 @@ static const dec_mof_field_def mof_f46[] = {
   {"saddr", 8, 23, 0, 0, 0, 0},
   {"dport", 6, 22, 0, 0, 0, 0},
   {"sport", 6, 22, 0, 0, 0, 0},
-  {"connid", 8, 0, 0, 0, 0, 0},
+  {"connid", 16, 0, 0, 0, 0, 0},
   {"seqnum", 8, 0, 0, 0, 0, 0},
 };
 static const uint8_t mof_o46[] = {13, 14, 16};
@@ -452,7 +452,7 @@ static const dec_mof_field_def mof_f47[] = {
   {"rcvwin", 8, 0, 0, 0, 0, 0},
   {"rcvwinscale", 5, 0, 0, 0, 0, 0},
   {"sndwinscale", 5, 0, 0, 0, 0, 0},
-  {"connid", 8, 0, 0, 0, 0, 0},
+  {"connid", 16, 0, 0, 0, 0, 0},
   {"seqnum", 8, 0, 0, 0, 0, 0},
 };
 static const uint8_t mof_o47[] = {12, 15};
@@ -471,7 +471,7 @@ static const dec_mof_field_def mof_f49[] = {
   {"sport", 6, 22, 0, 0, 0, 0},
   {"startime", 8, 0, 0, 0, 0, 0},
   {"endtime", 8, 0, 0, 0, 0, 0},
-  {"connid", 8, 0, 0, 0, 0, 0},
+  {"connid", 16, 0, 0, 0, 0, 0},
   {"seqnum", 8, 0, 0, 0, 0, 0},
 };
 static const uint8_t mof_o49[] = {10};
@@ -483,7 +483,7 @@ static const dec_mof_field_def mof_f50[] = {
   {"saddr", 8, 23, 0, 0, 0, 0},
   {"dport", 6, 22, 0, 0, 0, 0},
   {"sport", 6, 22, 0, 0, 0, 0},
-  {"connid", 8, 0, 0, 0, 0, 0},
+  {"connid", 16, 0, 0, 0, 0, 0},
   {"seqnum", 8, 0, 0, 0, 0, 0},
 };
 static const uint8_t mof_o50[] = {18, 19, 20, 21, 22};
@@ -498,7 +498,7 @@ static const dec_mof_field_def mof_f51[] = {
   {"startime", 8, 0, 0, 0, 0, 0},
   {"endtime", 8, 0, 0, 0, 0, 0},
   {"seqnum", 8, 0, 0, 0, 0, 0},
-  {"connid", 8, 0, 0, 0, 0, 0},
+  {"connid", 16, 0, 0, 0, 0, 0},
 };
 static const uint8_t mof_o51[] = {10};
 static const char *const mof_n51[] = {"SendIPV4"};
@@ -510,7 +510,7 @@ static const dec_mof_field_def mof_f52[] = {
   {"dport", 6, 22, 0, 0, 0, 0},
   {"sport", 6, 22, 0, 0, 0, 0},
   {"seqnum", 8, 0, 0, 0, 0, 0},
-  {"connid", 8, 0, 0, 0, 0, 0},
+  {"connid", 16, 0, 0, 0, 0, 0},
 };
 static const uint8_t mof_o52[] = {11, 13, 14, 16, 18};
 static const char *const mof_n52[] = {"RecvIPV4", "DisconnectIPV4", "RetransmitIPV4", "ReconnectIPV4", "TCPCopyIPV4"};
@@ -529,7 +529,7 @@ static const dec_mof_field_def mof_f53[] = {
   {"rcvwinscale", 5, 0, 0, 0, 0, 0},
   {"sndwinscale", 5, 0, 0, 0, 0, 0},
   {"seqnum", 8, 0, 0, 0, 0, 0},
-  {"connid", 8, 0, 0, 0, 0, 0},
+  {"connid", 16, 0, 0, 0, 0, 0},
 };
 static const uint8_t mof_o53[] = {12, 15};
 static const char *const mof_n53[] = {"ConnectIPV4", "AcceptIPV4"};
@@ -549,7 +549,7 @@ static const dec_mof_field_def mof_f55[] = {
   {"startime", 8, 0, 0, 0, 0, 0},
   {"endtime", 8, 0, 0, 0, 0, 0},
   {"seqnum", 8, 0, 0, 0, 0, 0},
-  {"connid", 8, 0, 0, 0, 0, 0},
+  {"connid", 16, 0, 0, 0, 0, 0},
 };
 static const uint8_t mof_o55[] = {26};
 static const char *const mof_n55[] = {"SendIPV6"};
@@ -561,7 +561,7 @@ static const dec_mof_field_def mof_f56[] = {
   {"dport", 6, 22, 0, 0, 0, 0},
   {"sport", 6, 22, 0, 0, 0, 0},
   {"seqnum", 8, 0, 0, 0, 0, 0},
-  {"connid", 8, 0, 0, 0, 0, 0},
+  {"connid", 16, 0, 0, 0, 0, 0},
 };
 static const uint8_t mof_o56[] = {27, 29, 30, 32, 34};
 static const char *const mof_n56[] = {"RecvIPV6", "DisconnectIPV6", "RetransmitIPV6", "ReconnectIPV6", "TCPCopyIPV6"};
@@ -580,7 +580,7 @@ static const dec_mof_field_def mof_f57[] = {
   {"rcvwinscale", 5, 0, 0, 0, 0, 0},
   {"sndwinscale", 5, 0, 0, 0, 0, 0},
   {"seqnum", 8, 0, 0, 0, 0, 0},
-  {"connid", 8, 0, 0, 0, 0, 0},
+  {"connid", 16, 0, 0, 0, 0, 0},
 };
 static const uint8_t mof_o57[] = {28, 31};
 static const char *const mof_n57[] = {"ConnectIPV6", "AcceptIPV6"};
@@ -613,7 +613,7 @@ static const dec_mof_field_def mof_f60[] = {
   {"dport", 6, 22, 0, 0, 0, 0},
   {"sport", 6, 22, 0, 0, 0, 0},
   {"seqnum", 8, 0, 0, 0, 0, 0},
-  {"connid", 8, 0, 0, 0, 0, 0},
+  {"connid", 16, 0, 0, 0, 0, 0},
 };
 static const uint8_t mof_o60[] = {10, 11};
 static const char *const mof_n60[] = {"SendIPV4", "RecvIPV4"};
@@ -631,7 +631,7 @@ static const dec_mof_field_def mof_f62[] = {
   {"dport", 6, 22, 0, 0, 0, 0},
   {"sport", 6, 22, 0, 0, 0, 0},
   {"seqnum", 8, 0, 0, 0, 0, 0},
-  {"connid", 8, 0, 0, 0, 0, 0},
+  {"connid", 16, 0, 0, 0, 0, 0},
 };
 static const uint8_t mof_o62[] = {26, 27};
 static const char *const mof_n62[] = {"SendIPV6", "RecvIPV6"};
