@@ -19,8 +19,15 @@ enum {
   KRE_DFA_MAX_POOL = 1 << 18, /* program counters stored over all states */
   KRE_DFA_UNKNOWN = -1,
   KRE_DFA_FULL = -2,
-  KRE_DFA_MATCHED = -3 /* transition that completes a match */
+  KRE_DFA_MATCHED = -3, /* transition that completes a match */
+  KRE_DFA_UCACHE = 1024  /* direct-mapped cache of non-ASCII transitions */
 };
+
+typedef struct kre_uentry {
+  int32_t state; /* -1: empty */
+  uint32_t cp;
+  int32_t next;
+} kre_uentry;
 
 /* What is known about the character before the current offset. */
 enum { KRE_CTX_BOT = 1, KRE_CTX_WORD = 2, KRE_CTX_NL = 4, KRE_CTX_COUNT = 8 };
@@ -50,6 +57,7 @@ struct kre_dfa {
   size_t hcap;
   int32_t start0;                /* state at offset 0 */
   int32_t idle[KRE_CTX_COUNT];   /* only the injected start thread, per context */
+  kre_uentry ucache[KRE_DFA_UCACHE];
   /* work space for building one set */
   uint32_t *sparse, *dense, *stack, *list;
   size_t count;
@@ -94,6 +102,7 @@ static void kre_dfa_reset(kre_dfa *d, const kql_regex *re) {
   }
   d->start0 = KRE_DFA_UNKNOWN;
   for (int i = 0; i < KRE_CTX_COUNT; i++) d->idle[i] = KRE_DFA_UNKNOWN;
+  for (int i = 0; i < KRE_DFA_UCACHE; i++) d->ucache[i].state = -1; /* state ids are reused */
 }
 
 kre_dfa *kre_dfa_for(kre_dfa **slot, const kql_regex *re) {
@@ -363,10 +372,18 @@ int kre_dfa_match(kre_dfa *d, const kql_regex *re, const char *s, size_t len, ui
     } else {
       size_t adv;
       uint32_t c = kre_utf8_decode(p + pos, len - pos, &adv);
-      next = kre_step(d, re, cur, c, steps);
-      if (next == KRE_DFA_FULL) {
-        d->failed = true;
-        return -1;
+      kre_uentry *ue = &d->ucache[((c * 2654435761u) ^ ((uint32_t)cur * 40503u)) & (KRE_DFA_UCACHE - 1)];
+      if (ue->state == cur && ue->cp == c) {
+        next = ue->next;
+      } else {
+        next = kre_step(d, re, cur, c, steps);
+        if (next == KRE_DFA_FULL) {
+          d->failed = true;
+          return -1;
+        }
+        ue->state = cur;
+        ue->cp = c;
+        ue->next = next;
       }
       pos += adv;
     }
