@@ -228,12 +228,9 @@ bool kv_parse_timespan(const char *s, size_t len, int64_t *ticks) {
   double num;
   if (i == 0 || !kv_parse_real(s, i, &num) || !isfinite(num)) return false;
   double unit;
-  if (i == len) {
-    /* A bare number is days, as .NET's TimeSpan.Parse reads it. */
-    unit = 864000000000.0;
-  } else if (!kv_unit_ticks(s + i, len - i, &unit)) {
-    return false;
-  }
+  /* A bare number has no unit: totimespan("1.5") is null
+   * (fuzz type-casts-coercion-0014.3). */
+  if (i == len || !kv_unit_ticks(s + i, len - i, &unit)) return false;
   double t = num * unit;
   if (!(t > -9.2e18 && t < 9.2e18)) return false;
   *ticks = (int64_t)llround(t);
@@ -297,8 +294,8 @@ static bool kv_real_to_i64(double r, int64_t *out) {
 kv_value kv_to_long(kv_value v) {
   int64_t i;
   double r;
-  const char *s;
-  size_t n;
+  const char *s = NULL;
+  size_t n = 0;
   if (kv_is_null(v)) return kv_null(KV_LONG);
   switch (kv_scalar_type(v)) {
   case KV_REAL:
@@ -317,8 +314,8 @@ kv_value kv_to_long(kv_value v) {
 
 kv_value kv_to_int(kv_value v) {
   int64_t i;
-  const char *s;
-  size_t n;
+  const char *s = NULL;
+  size_t n = 0;
   if (kv_is_null(v)) return kv_null(KV_INT);
   switch (kv_scalar_type(v)) {
   case KV_REAL:
