@@ -7,15 +7,47 @@
 
 #include <string.h>
 
-/* Copies a match byte by byte: overlapping copies are how LZ77 encodes runs. */
-static void etl_xca_copy(uint8_t *out, size_t pos, size_t dist, size_t len) {
+/* Copies a match. Overlapping copies (dist < len) are how LZ77 encodes runs
+ * and must replicate the period: distances of 8 or more move 8 bytes at a
+ * time (a fixed-size memcpy is one load/store), distance 1 is a memset, other
+ * short periods copy a doubling prefix. The caller has checked dist <= pos
+ * and len <= room. */
+static inline void etl_xca_copy(uint8_t *out, size_t pos, size_t dist, size_t len) {
   uint8_t *d = out + pos;
   const uint8_t *s = d - dist;
-  if (dist >= len) {
-    memcpy(d, s, len);
+  if (dist >= 8 && len >= 8) {
+    size_t i = 0;
+    for (; i + 8 <= len; i += 8) memcpy(d + i, s + i, 8);
+    /* Tail: one more 8-byte copy ending at len; its source bytes are final
+     * because they lie at least 8 bytes before their destination. */
+    if (i < len) memcpy(d + len - 8, s + len - 8, 8);
+    return;
+  }
+  if (dist == 1) { /* a run of one byte value */
+    memset(d, *s, len);
+    return;
+  }
+  if (len >= 16) { /* short period: copy the growing non-overlapping prefix */
+    while (len > 0) {
+      size_t c = (size_t)(d - s) < len ? (size_t)(d - s) : len;
+      memcpy(d, s, c);
+      d += c;
+      len -= c;
+    }
     return;
   }
   for (size_t i = 0; i < len; i++) d[i] = s[i];
+}
+
+/* Number of leading zero bits of a non-zero 32-bit value. */
+static inline int etl_clz32(uint32_t v) {
+#if defined(__GNUC__) || defined(__clang__)
+  return __builtin_clz(v);
+#else
+  int n = 0;
+  while (!(v & 0x80000000u)) { v <<= 1; n++; }
+  return n;
+#endif
 }
 
 int etl_xpress_decompress(const uint8_t *in, size_t in_len, uint8_t *out, size_t out_len,
@@ -32,13 +64,21 @@ int etl_xpress_decompress(const uint8_t *in, size_t in_len, uint8_t *out, size_t
       ip += 4;
       flag_count = 32;
     }
-    flag_count--;
-    if ((flags & (UINT32_C(1) << flag_count)) == 0) {
+    /* A run of literals: as many 0 flags as lead the unread bits. */
+    uint32_t rest = flag_count == 32 ? flags : flags & ((UINT32_C(1) << flag_count) - 1);
+    int run = rest ? flag_count - (32 - etl_clz32(rest)) : flag_count;
+    if (run > 0) {
+      size_t n = (size_t)run;
+      if (n > in_len - ip) n = in_len - ip; /* input ends inside the run: done after it */
+      if (n > out_len - op) { *why = "literal past the end of the output"; return -1; }
+      memcpy(out + op, in + ip, n);
+      op += n;
+      ip += n;
+      flag_count -= (int)n;
       if (ip >= in_len) break;
-      if (op >= out_len) { *why = "literal past the end of the output"; return -1; }
-      out[op++] = in[ip++];
-      continue;
+      if (flag_count == 0) continue; /* otherwise the next flag is a match */
     }
+    flag_count--;
     if (ip == in_len) break; /* the end marker: a match flag with no input left */
     if (in_len - ip < 2) { *why = "truncated match"; return -1; }
     uint32_t sym = etl_le16(in + ip);

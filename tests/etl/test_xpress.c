@@ -37,6 +37,23 @@ static void test_lz77_spec_long_match(void) {
   TEST_EQ_INT(etl_xpress_decompress(in, sizeof in, big, sizeof big, &n, &why), -1);
 }
 
+/* Hand-assembled per [MS-XCA] 2.4 to reach each match-copy path: a
+ * distance-1 run and a distance-10 match with a 5-byte tail. */
+static void test_lz77_copy_paths(void) {
+  /* 'a', then match dist 1 len 10 (3 bits 7 + nibble 0): "a" x 11. */
+  static const uint8_t run[] = {0x00, 0x00, 0x00, 0x40, 'a', 0x07, 0x00, 0x00};
+  uint8_t out[32];
+  size_t n = 0;
+  const char *why = NULL;
+  TEST_EQ_INT(etl_xpress_decompress(run, sizeof run, out, 11, &n, &why), 0);
+  TEST_CHECK(n == 11 && memcmp(out, "aaaaaaaaaaa", 11) == 0);
+  /* 10 literals, then match dist 10 len 13 (sym 0x4F, nibble 3). */
+  static const uint8_t far[] = {0x00, 0x00, 0x20, 0x00, 'a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i', 'j',
+                                0x4F, 0x00, 0x03};
+  TEST_EQ_INT(etl_xpress_decompress(far, sizeof far, out, 23, &n, &why), 0);
+  TEST_CHECK(n == 23 && memcmp(out, "abcdefghijabcdefghijabc", 23) == 0);
+}
+
 static void test_lz77_hostile(void) {
   uint8_t out[64];
   size_t n;
@@ -133,6 +150,7 @@ static void test_huffman_hostile(void) {
 int main(void) {
   TEST_RUN(test_lz77_spec_literals);
   TEST_RUN(test_lz77_spec_long_match);
+  TEST_RUN(test_lz77_copy_paths);
   TEST_RUN(test_lz77_hostile);
   TEST_RUN(test_huffman_spec_literals);
   TEST_RUN(test_huffman_match);
