@@ -497,6 +497,8 @@ ku_uploader *ku_uploader_new(const ku_options *opt, const kv_schema *schema, cha
   u->j = ku_journal_open(root, u->ep.engine, u->db, opt->table, err, err_len);
   free(root);
   if (!u->j) goto fail1;
+  /* without a journal the spill is RAM: keep the default cap modest */
+  if (!ku_journal_dir(u->j) && !opt->spill_max_mb) u->spill_max = (uint64_t)256 << 20;
   if (ku_conn_init(&u->conn, &u->opt, &u->ep, err, err_len) != 0) goto fail2;
   u->conn.cancel = &u->cancel;
   u->queued = ku_queued_new();
