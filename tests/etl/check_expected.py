@@ -66,6 +66,11 @@ def main():
         for f in ("buffers_corrupt", "records_corrupt", "out_of_order"):
             if got.get(f) != 0:
                 problems.append("%s: %r (expected 0)" % (f, got.get(f)))
+        # Buffers' ProcessorNumber (u16 ProcessorIndex when BufferFlag 0x20): every
+        # processor that owns a buffer in these samples owns at least one event.
+        procs = exp.get("buffer_details", {}).get("processors_in_buffers")
+        if procs is not None and got.get("processors_with_events") != procs:
+            problems.append("processors: got %r, expected %r" % (got.get("processors_with_events"), procs))
         if got.get("stats_events") != got.get("events"):
             problems.append("stats.events %r != delivered %r" % (got.get("stats_events"), got.get("events")))
         if stderr.strip():

@@ -173,11 +173,17 @@ int main(int argc, char **argv) {
   }
   facts_map types = {0}, providers = {0}, hooks = {0}, exts = {0};
   uint64_t tl = 0, wpp = 0, out_of_order = 0, behind_max = 0, n = 0;
+  static uint8_t procs_seen[65536];
+  uint64_t procs = 0;
   int64_t tmin = INT64_MAX, tmax = INT64_MIN, prev = INT64_MIN;
   const etl_event *ev;
   char key[128], g[40];
   while ((rc = etl_reader_next(r, &ev)) == 1) {
     n++;
+    if (!procs_seen[ev->processor]) {
+      procs_seen[ev->processor] = 1;
+      procs++;
+    }
     if (ev->time_ticks < prev) out_of_order++;
     if (ev->time_ticks < tmax && n > 1) behind_max++;
     prev = ev->time_ticks;
@@ -237,6 +243,7 @@ int main(int argc, char **argv) {
   printf(",\n  \"buffers_corrupt\": %" PRIu64 ",\n  \"records_corrupt\": %" PRIu64
          ",\n  \"records_skipped\": %" PRIu64 ",\n  \"stats_events\": %" PRIu64 ",\n  \"files\": %" PRIu64,
          st->buffers_corrupt, st->records_corrupt, st->records_skipped, st->events, st->files);
+  printf(",\n  \"processors_with_events\": %" PRIu64, procs);
   printf(",\n  \"out_of_order\": %" PRIu64 ",\n  \"behind_max\": %" PRIu64, out_of_order, behind_max);
   facts_print_map("header_types", &types, false);
   facts_print_map("events_by_provider", &providers, true);
