@@ -234,7 +234,10 @@ def run_mgmt(db, csl, is_dm, base_urls):
                                 "Kusto.Common.Svc.Exceptions.AdminCommandWrongEndpointException")
             if not ST.azurite:
                 raise MgmtError(400, "BadRequest", "this test server runs without Azurite", True)
-            return [v1_table([("ResourceTypeName", "string"), ("StorageRoot", "string")], ST.azurite.resources())]
+            # fault "badsas": hand out SAS URLs whose signature Azurite rejects (rotated keys)
+            bad = ST.take_fault("resources") is not None
+            return [v1_table([("ResourceTypeName", "string"), ("StorageRoot", "string")],
+                             ST.azurite.resources(bad))]
         if low.startswith(".get kusto identity token"):
             if not is_dm:
                 raise MgmtError(400, "BadRequest", "wrong endpoint", True,
@@ -466,13 +469,16 @@ class Azurite:
         return "sv=%s&st=%s&se=%s%s&sp=%s&sig=%s" % (sv, urllib.parse.quote(st), urllib.parse.quote(se), extra, perms,
                                                     urllib.parse.quote(sig, safe=""))
 
-    def resources(self):
-        q = lambda n, p: "%s/%s/%s?%s" % (self.queue, AZURITE_ACCOUNT, n, self._sas("queue", n, p))
+    def resources(self, bad=False):
+        def sas(kind, name, perms):
+            t = self._sas(kind, name, perms)
+            return t.replace("&sig=", "&sig=AAAA") if bad else t
+        q = lambda n, p: "%s/%s/%s?%s" % (self.queue, AZURITE_ACCOUNT, n, sas("queue", n, p))
         return [["SecuredReadyForAggregationQueue", q(self.ready, "a")],
                 ["FailedIngestionsQueue", q("failedingestions", "rp")],
                 ["SuccessfulIngestionsQueue", q("successfulingestions", "rp")],
                 ["TempStorage", "%s/%s/%s?%s" % (self.blob, AZURITE_ACCOUNT, self.container,
-                                                 self._sas("blob", self.container, "rw"))],
+                                                 sas("blob", self.container, "rw"))],
                 ["IngestionsStatusTable", "http://127.0.0.1:1/devstoreaccount1/ingestionsstatus"]]
 
     def drain_once(self):
@@ -745,6 +751,13 @@ class KustoHandler(Base):
                 rows = [[r.get(c) for c, _ in cols] for r in sel]
         if path.startswith("/v1/"):
             return self.send(200, {"Tables": [v1_table(cols, rows, "Table_0")]})
+        partial = ST.take_fault("partial") is not None
+        if partial:
+            # 200 OK that is not a success (kusto-protocol.md 1.5): an error object
+            # inside the rows and DataSetCompletion.HasErrors
+            rows = rows[:1] + [{"OneApiErrors": [one_api_error(
+                "LimitsExceeded", "Query result set has exceeded the internal record count limit", True,
+                "Kusto.Data.Exceptions.KustoServicePartialQueryFailureLimitsExceededException")]}]
         now = dt.datetime.utcnow().isoformat() + "Z"
         frames = [{"FrameType": "DataSetHeader", "IsProgressive": False, "Version": "v2.0",
                    "IsFragmented": False, "ErrorReportingPlacement": "EndOfTable"},
@@ -766,7 +779,9 @@ class KustoHandler(Base):
                    "Rows": [[now, self.headers.get("x-ms-client-request-id", ""), str(uuid.uuid4()),
                              str(uuid.uuid4()), str(uuid.uuid4()), 4, "Info", 0, "S_OK (0)", 4,
                              "QueryInfo", "{\"Count\":1,\"Text\":\"Query completed successfully\"}"]]},
-                  {"FrameType": "DataSetCompletion", "HasErrors": False, "Cancelled": False}]
+                  {"FrameType": "DataSetCompletion", "HasErrors": partial, "Cancelled": False}]
+        if partial:
+            frames[-1]["OneApiErrors"] = rows[-1]["OneApiErrors"]
         return self.send(200, frames)
 
     def control(self, method, u, body):

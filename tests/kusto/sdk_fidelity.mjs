@@ -92,6 +92,25 @@ await step("query v2 rows typed", async () => {
   const row = r.primaryResults[0].toJSON().data[0];
   return { ts: row.Timestamp instanceof Date ? row.Timestamp.toISOString() : String(row.Timestamp), level: row.Level };
 });
+let partialError = null;
+await fault({ where: "partial", count: 1 });
+try {
+  const r = await client.execute(DB, "Events");
+  const t = r.primaryResults[0];
+  // the SDK must notice the inline error: either throw, or expose it
+  partialError = r.getExceptions && r.getExceptions().length ? "exceptions: " + r.getExceptions().length : null;
+  if (!partialError) {
+    try {
+      t.toJSON();
+      for (const row of t.rows()) void row;
+    } catch (e) {
+      partialError = "rows: " + String(e.message || e);
+    }
+  }
+} catch (e) {
+  partialError = "execute: " + String(e.message || e);
+}
+steps.push({ name: "200 with inline OneApiErrors detected", ok: partialError !== null, detail: partialError });
 let semanticError = null;
 try {
   await client.execute(DB, "Nope | count");

@@ -33,10 +33,13 @@ def main():
         for name, streaming, more, nrows in (("Queued", "on", ["ingest:queued"], 600),
                                             ("Off404", "off404", [], 600),
                                             ("OffPolicy", "offpolicy", [], 600),
-                                            ("Big", "on", ["batch_kb:8000"], 20000)):
+                                            ("Big", "on", ["batch_kb:8000"], 20000),
+                                            ("Rotated", "on", ["ingest:queued"], 300)):
             srv = Server("--no-auth", "--streaming", streaming, "--azurite-blob", az.blob, "--azurite-queue",
                          az.queue)
             try:
+                if name == "Rotated":  # first resources carry a rejected SAS: 403, re-read, retry
+                    srv.fault(where="resources", action="badsas", count=1)
                 lines, exp = make_rows(nrows, seed=len(name))
                 tsv = os.path.join(tmp, name + ".tsv")
                 write_tsv(tsv, lines)
@@ -66,6 +69,9 @@ def main():
                 mgmt = [r.get("csl") for r in log if r.get("role") == "dm"]
                 ck.check(".get ingestion resources" in mgmt and ".get kusto identity token" in mgmt,
                          "%s: DM resources requested on the ingest endpoint" % name)
+                if name == "Rotated":
+                    ck.check(mgmt.count(".get ingestion resources") >= 2, "Rotated: resources re-read after 403")
+                    ck.check("retries 0 " not in out, "Rotated: the 403 was retried: %s" % out[-200:])
                 if name == "Big":
                     ing = [r for r in log if r.get("path", "").startswith("/v1/rest/ingest/")]
                     ck.check(all(r["raw_len"] <= 4 * 1024 * 1024 for r in ing),

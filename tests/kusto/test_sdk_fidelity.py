@@ -34,7 +34,7 @@ def main():
         for s in res["steps"]:
             ck.check(s["ok"], "SDK step '%s': %s" % (s["name"], s["detail"]))
             print("  %-45s %s %s" % (s["name"], "ok" if s["ok"] else "FAILED", json.dumps(s["detail"])[:120]))
-        ck.check(len(res["steps"]) == 13, "all 13 SDK steps ran (%d)" % len(res["steps"]))
+        ck.check(len(res["steps"]) == 14, "all 14 SDK steps ran (%d)" % len(res["steps"]))
         t = srv.rows("SdkDb", "Events")
         ck.check(len(t["rows"]) == 8, "server holds the 8 rows the SDK sent, got %d" % len(t["rows"]))
         levels = sorted(r["Level"] for r in t["rows"])
