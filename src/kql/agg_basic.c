@@ -146,9 +146,12 @@ static bool kql_is_nan(kv_value v) {
   return (t == KV_REAL || t == KV_DECIMAL) && kv_num_real(v, &r) && isnan(r);
 }
 
+/* A NaN wins and sticks: max/min over values with a NaN are NaN
+ * (fuzz agent-aggregation-0002.2, 0023.3). */
 static void kql_ext_add(kql_ext_state *s, kv_value v, int sign) {
-  if (kv_is_null(v) || kql_is_nan(v)) return;
-  if (s->has && kv_order(v, s->best, true) * sign <= 0) return;
+  if (kv_is_null(v)) return;
+  if (s->has && kql_is_nan(s->best)) return;
+  if (s->has && !kql_is_nan(v) && kv_order(v, s->best, true) * sign <= 0) return;
   kv_value owned = kv_retain(v);
   if (s->has) kv_release(s->best);
   s->best = owned;
@@ -266,9 +269,12 @@ void kql_agg_take_anyif_add(void *st, const kv_value *args, int argc) {
 kv_value kql_agg_take_anyif_result(void *st) { return kql_row_result(st); }
 void kql_agg_take_anyif_destroy(void *st) { kql_row_destroy(st); }
 
+/* The first NaN row wins and sticks, for arg_max and arg_min alike
+ * (fuzz agent-aggregation-0001.3). */
 static void kql_arg_ext_add(kql_row_state *s, const kv_value *args, int sign) {
-  if (kv_is_null(args[0]) || kql_is_nan(args[0])) return;
-  if (s->has && kv_order(args[0], s->vals[0], true) * sign <= 0) return;
+  if (kv_is_null(args[0])) return;
+  if (s->has && kql_is_nan(s->vals[0])) return;
+  if (s->has && !kql_is_nan(args[0]) && kv_order(args[0], s->vals[0], true) * sign <= 0) return;
   kql_row_capture(s, args);
 }
 

@@ -114,15 +114,27 @@ static void kql_coll_destroy(kql_coll_state *s) {
 
 static kv_value kql_list_result(kql_coll_state *s) { return s->started ? kv_retain(s->arr) : kv_dyn_array(); }
 
+/* make_list skips typed nulls (null-and-edge-0035.2) but keeps a dynamic
+ * null, and a dynamic array contributes its elements: make_list over
+ * [1,2], [3,4] is [1,2,3,4] and over null, [5] is [null,5]
+ * (fuzz agent-aggregation-0029.3, 0039.3). */
 static void kql_list_add(kql_coll_state *s, const kv_value *args, int argc) {
   if (!kql_coll_pass(s, args, argc)) return;
-  if (kv_is_null(args[0]) && !s->keep_nulls) return;
+  kv_value v = args[0];
+  if (kv_is_null(v) && v.type != KV_DYNAMIC && !s->keep_nulls) return;
   if (!s->started) {
     s->arr = kv_dyn_array();
     s->started = true;
   }
+  if (kv_is_array(v)) {
+    for (size_t i = 0; i < kv_array_count(v); i++) {
+      if ((int64_t)kv_array_count(s->arr) >= s->max) return;
+      kv_array_push(s->arr, kv_retain(kv_array_get(v, i)));
+    }
+    return;
+  }
   if ((int64_t)kv_array_count(s->arr) >= s->max) return;
-  kv_array_push(s->arr, kv_retain(args[0]));
+  kv_array_push(s->arr, kv_retain(v));
 }
 
 void kql_agg_make_list_init(void *st, const kv_type *types, const kv_value *consts, int argc) {

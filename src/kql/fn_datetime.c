@@ -118,13 +118,15 @@ static int kql_iso_week(int64_t days) {
   return (int)((thursday - jan1) / 7 + 1);
 }
 
-#define KQL_DT_PART_FN(name, expr)                     \
-  KQL_FN(name) {                                       \
-    int64_t t;                                         \
-    if (!kql_dt_arg(args[0], &t)) return kv_null(KV_INT); \
-    kql_tm tm;                                         \
-    kql_split(t, &tm);                                 \
-    return kv_int((int32_t)(expr));                    \
+/* Parts are long (emulator:getyear-function-00, hour-of-day-function-00,
+ * monthofyear-function-00 report long columns). */
+#define KQL_DT_PART_FN(name, expr)                         \
+  KQL_FN(name) {                                           \
+    int64_t t;                                             \
+    if (!kql_dt_arg(args[0], &t)) return kv_null(KV_LONG); \
+    kql_tm tm;                                             \
+    kql_split(t, &tm);                                     \
+    return kv_long((int64_t)(expr));                       \
   }
 
 KQL_DT_PART_FN(getyear, tm.year)

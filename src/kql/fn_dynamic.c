@@ -92,17 +92,22 @@ static kv_value kql_array_sort(const kv_value *args, int argc, bool desc) {
 KQL_FN(array_sort_asc) { return kql_array_sort(args, argc, false); }
 KQL_FN(array_sort_desc) { return kql_array_sort(args, argc, true); }
 
-/* array_sum is real (agent-dynamic-json-0035.3); a non-numeric element
- * makes the result null. */
+/* array_sum is real (agent-dynamic-json-0035.3); nulls are skipped
+ * (sum of [1,null,3] is 4), an empty array gives null (null-and-edge-0027.2,
+ * dynamic-json-0027.3), a non-numeric element makes the result null. */
 KQL_FN(array_sum) {
   if (!kv_is_array(args[0])) return kv_null(KV_REAL);
   double s = 0;
+  size_t used = 0;
   for (size_t i = 0; i < kv_array_count(args[0]); i++) {
     double r;
-    if (!kv_num_real(kv_array_get(args[0], i), &r)) return kv_null(KV_REAL);
+    kv_value e = kv_array_get(args[0], i);
+    if (kv_is_null(e)) continue;
+    if (!kv_num_real(e, &r)) return kv_null(KV_REAL);
     s += r;
+    used++;
   }
-  return kv_real(s);
+  return used ? kv_real(s) : kv_null(KV_REAL);
 }
 
 KQL_FN(array_reverse) {

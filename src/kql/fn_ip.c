@@ -371,6 +371,9 @@ static bool kql_ipv6_text(const char *s, size_t n, uint8_t out[16], int *prefix)
     out[2 * k] = (uint8_t)(w[k] >> 8);
     out[2 * k + 1] = (uint8_t)(w[k] & 0xFF);
   }
+  /* "::192.168.255.255/24": a prefix on IPv4 notation counts IPv4 bits
+   * (96 + 24 = 120, emulator:parse-ipv6-mask-function-00). */
+  if (p >= 0 && memchr(s, '.', an) && p <= 32) p += 96;
   if (p > 128) return false;
   *prefix = p < 0 ? 128 : p;
   return true;
@@ -415,10 +418,23 @@ KQL_FN(parse_ipv6_mask) {
   return kql_ipv6_format(a);
 }
 
+/* Comparisons treat the IPv4-compatible form ::a.b.c.d like the mapped
+ * form ::ffff:a.b.c.d, so IPv4 prefixes line up: ipv6_compare(
+ * "::192.168.1.1/30", "192.168.1.255/24") == 0 (emulator:ipv6-compare-function-00). */
+static void kql_ipv6_norm4(uint8_t a[16]) {
+  for (int i = 0; i < 10; i++)
+    if (a[i]) return;
+  if ((a[10] == 0 && a[11] == 0) || (a[10] == 0xFF && a[11] == 0xFF)) a[10] = a[11] = 0xFF;
+}
+
 static bool kql_ipv6_pair(const kv_value *args, int argc, uint8_t x[16], uint8_t y[16]) {
   int pa, pb;
   int64_t pm = 128;
   if (!kql_ipv6_arg(args[0], x, &pa) || !kql_ipv6_arg(args[1], y, &pb)) return false;
+  if (pa > 96 && pb > 96) {
+    kql_ipv6_norm4(x);
+    kql_ipv6_norm4(y);
+  }
   if (argc > 2 && (!kql_arg_long(args[2], &pm) || pm < 0 || pm > 128)) return false;
   int p = pa < pb ? pa : pb;
   if (pm < p) p = (int)pm;

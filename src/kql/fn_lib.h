@@ -73,6 +73,7 @@ KQL_FN(base64_decode_toguid); KQL_FN(url_encode); KQL_FN(url_encode_component); 
 KQL_FN(parse_url); KQL_FN(parse_urlquery); KQL_FN(parse_path); KQL_FN(parse_version);
 KQL_FN(parse_command_line); KQL_FN(format_bytes); KQL_FN(new_guid); KQL_FN(parse_csv);
 KQL_RT(split);
+KQL_FN(range); KQL_FN(has_any_index); KQL_FN(around);
 
 /* ---- datetime (fn_datetime.c) ---- */
 KQL_FN(now); KQL_FN(ago); KQL_FN(datetime_add); KQL_FN(datetime_part); KQL_FN(datetime_diff);

@@ -104,19 +104,19 @@ KQL_FN(round) {
 
 KQL_FN(isnan) {
   double r;
-  if (!kql_arg_real(args[0], &r)) return kv_bool(false);
+  if (!kql_arg_real(args[0], &r)) return kv_null(KV_BOOL); /* fuzz type-casts-coercion-0032.3 */
   return kv_bool(isnan(r));
 }
 
 KQL_FN(isinf) {
   double r;
-  if (!kql_arg_real(args[0], &r)) return kv_bool(false);
+  if (!kql_arg_real(args[0], &r)) return kv_null(KV_BOOL); /* fuzz type-casts-coercion-0032.3 */
   return kv_bool(isinf(r));
 }
 
 KQL_FN(isfinite) {
   double r;
-  if (!kql_arg_real(args[0], &r)) return kv_bool(false);
+  if (!kql_arg_real(args[0], &r)) return kv_null(KV_BOOL); /* fuzz type-casts-coercion-0032.3 */
   return kv_bool(isfinite(r));
 }
 

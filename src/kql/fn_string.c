@@ -340,8 +340,12 @@ KQL_FN(replace_string) {
   return kql_str_from_buf(&out);
 }
 
-/* replace_strings(text, lookups, rewrites): at each position the first
- * lookup (in array order) that matches is replaced; no rescanning. */
+/* replace_strings(text, lookups, rewrites): lookups apply in array order,
+ * each to the text the earlier ones did not already claim, and nothing is
+ * rescanned: with ["is", "This"] the "is" inside "This" goes first
+ * ("Thwas was ...", emulator:replace-strings-function-02). A non-string
+ * rewrite claims its matches but leaves them as they were
+ * (replace-strings-function-03). */
 KQL_FN(replace_strings) {
   kv_buf st, out;
   size_t sn;
@@ -349,28 +353,45 @@ KQL_FN(replace_strings) {
   kv_buf_init(&out);
   const char *s = kql_arg_str(args[0], &st, &sn);
   size_t nl = kv_array_count(args[1]);
-  size_t pos = 0;
-  while (pos < sn) {
-    bool hit = false;
-    for (size_t k = 0; k < nl; k++) {
-      kv_value lk = kv_array_get(args[1], k);
-      if (kv_scalar_type(lk) != KV_STRING || lk.len == 0) continue;
-      if (sn - pos >= lk.len && memcmp(s + pos, lk.u.s, lk.len) == 0) {
-        kv_value rw = kv_array_get(args[2], k);
-        if (kv_scalar_type(rw) == KV_STRING) kv_buf_append(&out, rw.u.s, rw.len);
+  /* owner[i]: 0 = unclaimed, k+1 = start of a match of lookup k,
+   * SIZE_MAX = inside a claimed match */
+  size_t *owner = kv_calloc(sn + 1, sizeof *owner);
+  for (size_t k = 0; k < nl; k++) {
+    kv_value lk = kv_array_get(args[1], k);
+    if (kv_scalar_type(lk) != KV_STRING || lk.len == 0) continue;
+    for (size_t pos = 0; pos + lk.len <= sn;) {
+      bool free_span = true;
+      for (size_t i = pos; i < pos + lk.len && free_span; i++) free_span = owner[i] == 0;
+      if (free_span && memcmp(s + pos, lk.u.s, lk.len) == 0) {
+        owner[pos] = k + 1;
+        for (size_t i = pos + 1; i < pos + lk.len; i++) owner[i] = SIZE_MAX;
         pos += lk.len;
-        hit = true;
-        break;
+      } else {
+        pos++;
       }
     }
-    if (!hit) kv_buf_putc(&out, s[pos++]);
   }
+  for (size_t pos = 0; pos < sn;) {
+    if (owner[pos] && owner[pos] != SIZE_MAX) {
+      size_t k = owner[pos] - 1;
+      kv_value lk = kv_array_get(args[1], k);
+      kv_value rw = kv_array_get(args[2], k);
+      if (kv_scalar_type(rw) == KV_STRING && !kv_is_null(rw)) kv_buf_append(&out, rw.u.s, rw.len);
+      else kv_buf_append(&out, s + pos, lk.len);
+      pos += lk.len;
+    } else {
+      kv_buf_putc(&out, s[pos++]);
+    }
+  }
+  free(owner);
   kv_buf_free(&st);
   return kql_str_from_buf(&out);
 }
 
 /* indexof(s, lookup[, start[, length[, occurrence]]]) -> code point index
- * or -1 (agent-string-ops-0014.2). */
+ * or -1 (agent-string-ops-0014.2). A negative start counts from the end;
+ * `length` bounds where a match may START (indexof("abcdefg","cde",1,2) == 2,
+ * emulator:indexof-function-00). */
 KQL_FN(indexof) {
   kv_buf st, lt;
   size_t sn, ln;
@@ -384,27 +405,28 @@ KQL_FN(indexof) {
   if (argc > 4 && !kql_arg_long(args[4], &occ)) occ = 1;
   int64_t cps = (int64_t)kql_utf8_count(s, sn);
   kv_value r = kv_long(-1);
+  if (start < 0) start += cps;
   if (start < 0 || occ < 1) {
     r = kv_null(KV_LONG);
   } else if (start <= cps) {
-    size_t b0 = kql_utf8_offset(s, sn, (size_t)start);
-    size_t b1 = sn;
-    if (length >= 0 && start + length < cps) b1 = kql_utf8_offset(s, sn, (size_t)(start + length));
-    size_t pos = b0;
+    size_t pos = kql_utf8_offset(s, sn, (size_t)start);
     for (int64_t k = 0; k < occ; k++) {
-      int64_t at = kv_str_find(s + pos, b1 - pos, l, ln, true);
+      int64_t at = kv_str_find(s + pos, sn - pos, l, ln, true);
       if (at < 0) {
         pos = SIZE_MAX;
         break;
       }
       pos += (size_t)at;
       if (k + 1 < occ) pos += ln ? ln : 1;
-      if (pos > b1) {
+      if (pos > sn) {
         pos = SIZE_MAX;
         break;
       }
     }
-    if (pos != SIZE_MAX) r = kv_long((int64_t)kql_utf8_count(s, pos));
+    if (pos != SIZE_MAX) {
+      int64_t cp = (int64_t)kql_utf8_count(s, pos);
+      if (length < 0 || cp - start <= length) r = kv_long(cp);
+    }
   }
   kv_buf_free(&st);
   kv_buf_free(&lt);
@@ -509,7 +531,7 @@ KQL_FN(strcmp) {
   if (!c) c = (an > bn) - (an < bn);
   kv_buf_free(&a);
   kv_buf_free(&b);
-  return kv_int(c < 0 ? -1 : c > 0 ? 1 : 0);
+  return kv_long(c < 0 ? -1 : c > 0 ? 1 : 0); /* long: emulator:strcmp-function-00 */
 }
 
 /* tohex(n[, minlength]): two's complement, 32-bit for int, 64-bit for long

@@ -79,7 +79,13 @@ static double kv_real_op(kv_arith_op op, double x, double y) {
   case KV_OP_SUB: return x - y;
   case KV_OP_MUL: return x * y;
   case KV_OP_DIV: return x / y;
-  case KV_OP_MOD: return fmod(x, y);
+  case KV_OP_MOD: {
+    /* never negative, as for integers: (-5.5) % 3.0 == 0.5, 5.5 % -3.0 == 2.5
+     * (fuzz type-casts-coercion-0035.2) */
+    double r = fmod(x, y);
+    if (r < 0) r += fabs(y);
+    return r;
+  }
   }
   return NAN;
 }
