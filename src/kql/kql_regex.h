@@ -107,7 +107,9 @@ void kql_regex_scratch_set_engines(kql_regex_scratch *s, int engines);
 /* Program size (instructions) of a compiled regex, for the same bound. */
 size_t kql_regex_program_size(const kql_regex *re);
 
-/* True when `re` matches anywhere in s[0..len). `scratch` may be NULL. */
+/* True when `re` matches anywhere in s[0..len). `scratch` may be NULL (then
+ * work memory is allocated for the call and the lazy DFA is not used: pass a
+ * scratch kept across calls on hot paths). */
 bool kql_regex_match(const kql_regex *re, const char *s, size_t len, kql_regex_scratch *scratch);
 
 /* Leftmost-first search starting at byte `start` (assertions such as ^ and \b

@@ -279,6 +279,14 @@ static bool kre_run(const kql_regex *re, const char *s, size_t len, size_t start
   return matched;
 }
 
+/* Scratch for a call without one: building DFA states for a single use
+ * costs more than it saves, so it goes to the backtracker / VM. */
+static kql_regex_scratch *kre_oneshot_scratch(void) {
+  kql_regex_scratch *s = kql_regex_scratch_new();
+  s->engines = KQL_REGEX_ENGINES_NO_DFA;
+  return s;
+}
+
 /* Yes/no through the lazy DFA: 1, 0, or -1 when the VM must decide. */
 static int kre_dfa_try(const kql_regex *re, const char *s, size_t len, kql_regex_scratch *sc) {
   if (!re->dfa_ok || re->is_literal || len == 0 || sc->engines != KQL_REGEX_ENGINES_ALL) return -1;
@@ -296,7 +304,7 @@ bool kql_regex_match(const kql_regex *re, const char *s, size_t len, kql_regex_s
     s = "";
     len = 0;
   }
-  kql_regex_scratch *sc = scratch ? scratch : kql_regex_scratch_new();
+  kql_regex_scratch *sc = scratch ? scratch : kre_oneshot_scratch();
   int d = kre_dfa_try(re, s, len, sc);
   bool r = d >= 0 ? d == 1 : kre_run(re, s, len, 0, NULL, 0, sc);
   if (!scratch) kql_regex_scratch_free(sc);
@@ -315,7 +323,7 @@ bool kql_regex_search(const kql_regex *re, const char *s, size_t len, size_t sta
   size_t nslots = (size_t)track * 2;
   size_t local[2 * 16];
   size_t *slots = nslots <= 2 * 16 ? local : kre_alloc(nslots * sizeof *slots);
-  kql_regex_scratch *sc = scratch ? scratch : kql_regex_scratch_new();
+  kql_regex_scratch *sc = scratch ? scratch : kre_oneshot_scratch();
   /* most rows of a filter do not match: let the DFA say no cheaply first */
   bool r = (start == 0 && kre_dfa_try(re, s, len, sc) == 0) ? false
                                                            : kre_run(re, s, len, start, slots, nslots, sc);

@@ -379,6 +379,20 @@ static void test_api(void) {
   TEST_EQ_INT(g[0].end, 3);
   kql_regex_free(small);
   kql_regex_free(big);
+  /* more regexes than the scratch keeps DFA caches for (4): answers stay right
+   * while caches are evicted and rebuilt; a freed regex's cache is never
+   * reused for a new regex at the same address (ids, not addresses) */
+  const char *pats[6] = {"a+b", "\\bcd\\b", "^x$", "(?i)Q", "[0-9]{3}", "z|y"};
+  const char *subj[6] = {"xaab", "cd", "x", "q", "a123", "y"};
+  for (int round = 0; round < 3; round++)
+    for (int i = 0; i < 6; i++) {
+      kql_regex *r1 = NULL;
+      TEST_EQ_INT(kql_regex_compile(pats[i], strlen(pats[i]), 0, &r1, &err), 0);
+      for (int j = 0; j < 6; j++)
+        TEST_CHECK_MSG(kql_regex_match(r1, subj[j], strlen(subj[j]), sc) == (i == j), "/%s/ on %s", pats[i],
+                       subj[j]);
+      kql_regex_free(r1);
+    }
   kql_regex_scratch_free(sc);
 }
 
