@@ -5,7 +5,8 @@
  * sink_kusto through the sink vtable, and exits 0 when close() reports
  * nothing pending. Extra args are key:value sink options, plus
  * crash_after:N (exit without close, like a killed process) and
- * interrupt_after:N (Ctrl-C path), tick_every:N rows. */
+ * interrupt_after:N (Ctrl-C path), tick_every:N rows, row_delay_ms:N (a
+ * slow live source). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -67,7 +68,7 @@ int main(int argc, char **argv) {
   }
   ku_options opt;
   memset(&opt, 0, sizeof opt);
-  long crash_after = -1, interrupt_after = -1, tick_every = 1000;
+  long crash_after = -1, interrupt_after = -1, tick_every = 1000, row_delay_ms = 0;
   char err[1024];
   for (int i = 2; i < argc; i++) {
     char *colon = strchr(argv[i], ':');
@@ -80,6 +81,7 @@ int main(int argc, char **argv) {
     if (strcmp(k, "crash_after") == 0) crash_after = atol(v);
     else if (strcmp(k, "interrupt_after") == 0) interrupt_after = atol(v);
     else if (strcmp(k, "tick_every") == 0) tick_every = atol(v);
+    else if (strcmp(k, "row_delay_ms") == 0) row_delay_ms = atol(v);
     else if (ku_options_set(&opt, k, v, err, sizeof err) != 1) {
       fprintf(stderr, "option %s: %s\n", k, err);
       return 2;
@@ -148,6 +150,7 @@ int main(int argc, char **argv) {
     }
     for (int i = 0; i < n; i++) kv_release(vals[i]);
     rows++;
+    if (row_delay_ms > 0) plat_sleep_ms((uint32_t)row_delay_ms);
     if (tick_every > 0 && rows % tick_every == 0 && s->vt->tick(s, plat_now_ticks(), err, sizeof err) != 0) {
       fprintf(stderr, "tick: %s\n", err);
       rc = 1;

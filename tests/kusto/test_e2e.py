@@ -128,6 +128,30 @@ def scenario_streaming_off_then_rerun(ck, drv, tmp):
         srv.stop()
 
 
+def scenario_progress(ck, drv, tmp):
+    """A slow live source: batches close on time (batch:2) and the uploaded-row
+    count is printed every 10 s, then the summary."""
+    srv = Server("--no-auth")
+    try:
+        lines, exp = make_rows(240, seed=31)
+        tsv = os.path.join(tmp, "progress.tsv")
+        write_tsv(tsv, lines)
+        rc, out, err, secs = run_driver(drv, tsv, base_args(srv, "Progress", tmp, "auth:none", "batch:2",
+                                                             "row_delay_ms:50", "tick_every:5"), clean_env(tmp))
+        ck.check(rc == 0, "progress: rc %d %s" % (rc, err[-300:]))
+        ck.check(secs >= 11, "progress: the run lasted %.1f s" % secs)
+        lines_out = out.splitlines()
+        nums = lines_out[1].split() if len(lines_out) > 1 else []
+        ck.check(len(nums) >= 2 and all(n.isdigit() for n in nums), "progress: numbers line %r" % nums)
+        ck.check(nums and int(nums[0]) > 0, "progress: rows uploaded within the first 10 s")
+        ck.check(sum(int(n) for n in nums if n.isdigit()) == 240, "progress: numbers add up to 240: %r" % nums)
+        ing = [r for r in srv.log() if r.get("path", "").startswith("/v1/rest/ingest/")]
+        ck.check(len(ing) >= 4, "progress: batches closed every 2 s (%d batches)" % len(ing))
+        compare_rows(ck, srv.rows(DB, "Progress")["rows"], exp, "progress")
+    finally:
+        srv.stop()
+
+
 def scenario_permanent(ck, drv, tmp):
     srv = Server("--no-auth")
     try:
@@ -346,7 +370,8 @@ def main():
     tmp = tempfile.mkdtemp(prefix="e2k-kusto-")
     try:
         write_tsv(os.path.join(tmp, "empty.tsv"), [])
-        for name, fn in (("basic", scenario_basic), ("faults", scenario_faults), ("permanent", scenario_permanent),
+        for name, fn in (("basic", scenario_basic), ("faults", scenario_faults), ("progress", scenario_progress),
+                         ("permanent", scenario_permanent),
                          ("crash", scenario_crash), ("reset", scenario_reset), ("auth", scenario_auth),
                          ("cli", lambda c, d, t: scenario_cli(c, d, t, a.etw2kusto))):
             if a.only and name not in a.only.split(","):
