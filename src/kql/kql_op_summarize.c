@@ -74,11 +74,12 @@ static kql_group *kql_sum_new_group(kql_op_sum *s, uint64_t h, const kv_value *k
     }
   }
   if (g->win_end < s->min_open_end) s->min_open_end = g->win_end;
+  /* grow before linking g: the rehash walks the list and must not see g */
+  if (s->ngroups + 1 > s->nbuckets) kql_sum_rehash(s);
   g->prev = s->last;
   if (s->last) s->last->next = g;
   else s->first = g;
   s->last = g;
-  if (s->ngroups + 1 > s->nbuckets) kql_sum_rehash(s);
   size_t i = h & (s->nbuckets - 1);
   g->bucket_next = s->buckets[i];
   s->buckets[i] = g;
