@@ -49,8 +49,9 @@ struct ku_uploader {
   plat_cond *cv_space; /* writer waits for spill space */
   ku_batch *head, *tail;
   size_t mem_bytes;    /* bytes of batch data held in the queue */
-  uint64_t pending_rows;
-  size_t pending_batches;
+  uint64_t pending_rows;     /* rows of this run's queued batches */
+  size_t pending_batches;    /* all queued batches */
+  size_t pending_replays;    /* queued batches from an earlier run (row count unknown) */
   bool closing;
   bool failed;
   bool thread_done;
@@ -259,7 +260,8 @@ static void ku_thread_main(void *arg) {
     u->head = b->next;
     if (!u->head) u->tail = NULL;
     u->mem_bytes -= b->data.cap <= u->mem_bytes ? b->data.cap : u->mem_bytes;
-    u->pending_rows -= b->rows <= u->pending_rows ? b->rows : u->pending_rows;
+    if (b->replay) u->pending_replays--; /* its rows were never in pending_rows */
+    else u->pending_rows -= b->rows <= u->pending_rows ? b->rows : u->pending_rows;
     u->pending_batches--;
     plat_cond_broadcast(u->cv_space);
     plat_mutex_unlock(u->mu);
@@ -285,6 +287,7 @@ static void ku_enqueue(ku_uploader *u, ku_batch *b) {
   u->mem_bytes += b->data.cap;
   u->pending_rows += b->rows;
   u->pending_batches++;
+  if (b->replay) u->pending_replays++;
   plat_cond_signal(u->cv_work);
   plat_mutex_unlock(u->mu);
 }
@@ -437,8 +440,13 @@ int ku_uploader_finish(ku_uploader *u, char *err, size_t err_len) {
   }
   if (left_rows || u->failed || rc != 0) {
     const char *dir = ku_journal_dir(u->j);
-    snprintf(err, err_len, "%s%s%llu rows in %zu batches not uploaded%s%s%s", u->failed ? u->fail_msg : cerr,
-             (u->failed || cerr[0]) ? "; " : "", (unsigned long long)left_rows, left_batches,
+    char extra[96] = "";
+    if (u->pending_replays)
+      snprintf(extra, sizeof extra, " (%zu of them from an earlier run, rows not counted)",
+               u->pending_replays);
+    snprintf(err, err_len, "%s%s%llu rows in %zu batches%s not uploaded%s%s%s",
+             u->failed ? u->fail_msg : cerr, (u->failed || cerr[0]) ? "; " : "",
+             (unsigned long long)left_rows, left_batches, extra,
              dir ? ", kept in journal " : " (journal:none: lost)", dir ? dir : "",
              dir ? " (re-run to the same destination to re-send)" : "");
     return -1;

@@ -917,6 +917,8 @@ class AuthHandler(Base):
 def serve(handler, port=0):
     srv = ThreadingHTTPServer(("127.0.0.1", port), handler)
     srv.daemon_threads = True
+    # clients that time out or are reset on purpose leave broken pipes: not errors here
+    srv.handle_error = lambda request, client_address: None
     threading.Thread(target=srv.serve_forever, daemon=True).start()
     return srv
 
