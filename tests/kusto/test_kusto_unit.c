@@ -3,6 +3,7 @@
  * policy, cluster/connection-string resolution, option table, the retry
  * classifier and backoff, gzip (checked by zlib's inflate), base64 (RFC 4648
  * vectors), datetime text, JSON rows, and journal salvage after a crash. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <zlib.h>
@@ -279,6 +280,15 @@ static void test_journal(void) {
   /* another destination gets another directory */
   ku_journal *k = ku_journal_open(dir, "https://x", "db", "other", err, sizeof err);
   TEST_CHECK(strcmp(ku_journal_dir(j), ku_journal_dir(k)) != 0);
+  /* clean up: each destination directory holds only destination.txt now */
+  ku_journal *both[2] = {j, k};
+  for (int i = 0; i < 2; i++) {
+    char p[700];
+    snprintf(p, sizeof p, "%s/destination.txt", ku_journal_dir(both[i]));
+    TEST_EQ_INT(remove(p), 0);
+    TEST_EQ_INT(remove(ku_journal_dir(both[i])), 0);
+  }
+  TEST_EQ_INT(remove(dir), 0);
   ku_journal_close(k);
   ku_journal_close(j);
 }
