@@ -227,7 +227,8 @@ static int ku_flow_msi(ku_auth *a, net_client *nc, bool probe, ku_result *res) {
   (void)n;
   char cid[300] = "";
   const char *client = a->app_id[0] ? a->app_id : plat_getenv("AZURE_CLIENT_ID");
-  if (a->kind == KU_AUTH_MSI && client && *client) {
+  /* user-assigned identity: appid: or AZURE_CLIENT_ID, as DefaultAzureCredential does */
+  if (client && *client) {
     char e[200];
     net_url_escape(e, sizeof e, client, strlen(client));
     snprintf(cid, sizeof cid, "&client_id=%s", e);

@@ -262,6 +262,7 @@ def scenario_auth(ck, drv, tmp):
                  clean_env(tmp, AZURE_AUTHORITY_HOST=authority), want_rc=1)
         ck.check("invalid_client" in msg and "wrong" not in msg, "bad secret: clear message without the secret")
         go("Imds", ["auth:msi"], clean_env(tmp, IMDS_ENDPOINT=authority))
+        go("ImdsUai", ["auth:msi", "appid:uai-123"], clean_env(tmp, IMDS_ENDPOINT=authority))
         go("AppService", ["auth:msi"], clean_env(tmp, IDENTITY_ENDPOINT=authority + "/msi/token",
                                                  IDENTITY_HEADER="e2k-identity-header"))
         go("ImdsChain", [], clean_env(tmp, IMDS_ENDPOINT=authority, PATH=path_without_az))
@@ -280,6 +281,8 @@ def scenario_auth(ck, drv, tmp):
                  "IMDS called with Metadata: true")
         ck.check(any(r.get("flow") == "appservice" and r["query"].get("api-version") == "2019-08-01" for r in log),
                  "App Service endpoint called")
+        ck.check(any(r.get("flow") == "imds" and r["query"].get("client_id") == "uai-123" for r in log),
+                 "user-assigned identity: client_id sent to IMDS")
         with open(os.path.join(tmp, "az.args")) as f:
             azargs = f.read()
         ck.check("account get-access-token --output json --resource https://kusto.kusto.windows.net" in azargs,
