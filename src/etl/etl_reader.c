@@ -30,6 +30,7 @@ typedef struct etl_stream {
   uint32_t rec_cap, rec_count, rec_next;
   int64_t key;            /* heap key: ticks of the next record */
   int64_t last_ticks;     /* for records without a timestamp (some WPP) */
+  uint32_t walk_pos;      /* file order: next record in buf, 0 = load the next buffer */
   uint32_t id;
   bool loaded, acquired;
 } etl_stream;
@@ -51,6 +52,7 @@ struct etl_reader {
   etl_heap_ent *heap;
   size_t heap_len;
   bool have_current;      /* heap[0] delivered a record that is not yet consumed */
+  size_t fo_stream;       /* file order: the stream being read (streams go one after another) */
   uint8_t *scratch;       /* compressed bytes of the buffer being decompressed */
   size_t scratch_cap;
   etl_event ev;
@@ -183,6 +185,7 @@ static int etl_stream_load(etl_reader *r, etl_stream *s, const etl_bufref *b) {
     r->scratch_cap = tc;
   }
   s->data_len = used;
+  if (r->opt.file_order) return 0; /* file order walks the buffer in place (etl_next_file_order) */
   /* List records with their times. */
   uint32_t pos = ETL_BUFHDR_LEN;
   bool sorted = true;
@@ -515,7 +518,64 @@ int etl_reader_open_memory(etl_reader **out, const uint8_t *data, size_t len, co
 
 /* ---- next ---- */
 
+/* File order: one stream per file, files one after another, records in
+ * buffer order, parsed once in place (no record list, no heap). */
+static int etl_next_file_order(etl_reader *r, const etl_event **out) {
+  while (r->fo_stream < r->stream_count) {
+    etl_stream *s = &r->streams[r->fo_stream];
+    etl_file *f = s->file;
+    if (s->walk_pos == 0 || s->walk_pos >= s->data_len) {
+      if (s->buf_next >= s->buf_count) {
+        etl_stream_release(s);
+        r->fo_stream++;
+        continue;
+      }
+      if (etl_stream_load(r, s, &s->bufs[s->buf_next++]) != 0) return -1;
+      s->walk_pos = ETL_BUFHDR_LEN;
+      continue;
+    }
+    uint32_t pos = s->walk_pos, len;
+    const char *why = "";
+    etl_event *ev = &r->ev;
+    int pr = etl_record_parse(s->buf, s->data_len, pos, f->info.pointer_size, ev, &len, &why);
+    if (pr == ETL_REC_END || pr == ETL_REC_BAD) {
+      if (pr == ETL_REC_BAD) {
+        r->stats.records_corrupt++;
+        etl_file_warn(f, &r->warner, "buffer %u at offset 0x%llx: record at +0x%x: %s; rest of the buffer skipped",
+                      s->cur->index, (unsigned long long)s->cur->offset, pos, why);
+      }
+      s->walk_pos = 0;
+      continue;
+    }
+    uint32_t next = (pos + len + 7u) & ~7u;
+    s->walk_pos = next > pos ? next : 0;
+    if (pr == ETL_REC_SKIP) {
+      r->stats.records_skipped++;
+      continue;
+    }
+    if (pr == ETL_REC_CORRUPT) {
+      r->stats.records_corrupt++;
+      etl_file_warn(f, &r->warner, "buffer %u at offset 0x%llx: record at +0x%x: %s; record skipped",
+                    s->cur->index, (unsigned long long)s->cur->offset, pos, why);
+      continue;
+    }
+    bool has_ts = ev->header_kind != ETL_HT_MESSAGE || (ev->event_flags & 0x8);
+    int64_t t = has_ts ? etl_clock_ticks(&f->clock, ev->raw_timestamp) : s->last_ticks;
+    s->last_ticks = t;
+    ev->time_ticks = t;
+    ev->processor = s->cur->processor;
+    ev->trace = &f->info;
+    ev->file_offset = s->cur->offset;
+    ev->buffer_offset = pos;
+    r->stats.events++;
+    *out = ev;
+    return 1;
+  }
+  return 0;
+}
+
 int etl_reader_next(etl_reader *r, const etl_event **out) {
+  if (r->opt.file_order) return etl_next_file_order(r, out);
   for (;;) {
     if (r->have_current) {
       r->have_current = false;
