@@ -272,7 +272,16 @@ void kql_agg_take_anyif_destroy(void *st) { kql_row_destroy(st); }
 /* The first NaN row wins and sticks, for arg_max and arg_min alike
  * (fuzz agent-aggregation-0001.3). */
 static void kql_arg_ext_add(kql_row_state *s, const kv_value *args, int sign) {
-  if (kv_is_null(args[0])) return;
+  /* A group whose keys are all null still yields its first row
+   * (emulator:arg-max-aggregation-function-02: Banana, null, Yellow). */
+  if (kv_is_null(args[0])) {
+    if (!s->has) kql_row_capture(s, args);
+    return;
+  }
+  if (s->has && kv_is_null(s->vals[0])) {
+    kql_row_capture(s, args);
+    return;
+  }
   if (s->has && kql_is_nan(s->vals[0])) return;
   if (s->has && !kql_is_nan(args[0]) && kv_order(args[0], s->vals[0], true) * sign <= 0) return;
   kql_row_capture(s, args);

@@ -356,6 +356,8 @@ KQL_FN(unixtime_nanoseconds_todatetime) { return kql_unix_to_dt(args[0], 0.01); 
 
 /* ---- formatting ---- */
 
+static bool kql_is_letter(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
+
 static size_t kql_run(const char *f, size_t n, size_t i) {
   size_t k = i;
   while (k < n && f[k] == f[i]) k++;
@@ -434,7 +436,16 @@ KQL_FN(format_datetime) {
     case 't':
       kv_buf_append(&out, tm.hour < 12 ? "AM" : "PM", r >= 2 ? 2 : 1);
       break;
-    default: r = kql_put_literal(&out, f, n, i); break;
+    default:
+      if (kql_is_letter(f[i])) {
+        /* Kusto refuses other letters ('T', 'zzz', 'K': fuzz
+         * agent-datetime-timespan-0000.3, 0040.3). */
+        kv_buf_free(&ft);
+        kv_buf_free(&out);
+        return kql_fn_fail(ctx, KV_STRING, "format_datetime: unsupported format specifier '%c'", f[i]);
+      }
+      r = kql_put_literal(&out, f, n, i);
+      break;
     }
     i += r;
   }
@@ -467,7 +478,16 @@ KQL_FN(format_timespan) {
     case 's': kql_put_num(&out, rem / KV_TICKS_PER_SECOND % 60, r >= 2 ? 2 : 1); break;
     case 'f': kql_put_frac(&out, rem % KV_TICKS_PER_SECOND, r, false); break;
     case 'F': kql_put_frac(&out, rem % KV_TICKS_PER_SECOND, r, true); break;
-    default: r = kql_put_literal(&out, f, n, i); break;
+    default:
+      if (kql_is_letter(f[i])) {
+        /* standard formats such as 'c', 'g', 'G' are refused by Kusto
+         * (fuzz agent-datetime-timespan-0008.3) */
+        kv_buf_free(&ft);
+        kv_buf_free(&out);
+        return kql_fn_fail(ctx, KV_STRING, "format_timespan: unsupported format specifier '%c'", f[i]);
+      }
+      r = kql_put_literal(&out, f, n, i);
+      break;
     }
     i += r;
   }
