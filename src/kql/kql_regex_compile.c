@@ -73,11 +73,15 @@ static void kre_gen_repeat(kre_compiler *c, const kre_node *nd) {
   }
   for (int i = 0; i < min && !c->too_big; i++) kre_gen(c, nd->child);
   if (max == -1) {
-    /* x*: L: SPLIT body, out; body: x; JMP L */
+    /* x* as (x+)?: SPLIT body, out; body: x; SPLIT body, out. Same size as
+     * the classic loop, and when x can match empty it runs once (RE2 and Perl
+     * give ()* on "b" the capture (0,0), the classic loop gives none). */
     uint32_t sp = kre_emit_split(c, greedy);
+    uint32_t body = (uint32_t)c->len;
     kre_gen(c, nd->child);
-    kre_emit(c, KRE_OP_JMP, sp, 0);
-    kre_split_targets(c, sp, greedy, sp + 1, (uint32_t)c->len);
+    uint32_t sp2 = kre_emit_split(c, greedy);
+    kre_split_targets(c, sp, greedy, body, (uint32_t)c->len);
+    kre_split_targets(c, sp2, greedy, body, (uint32_t)c->len);
     return;
   }
   /* x{n,m}: m-n nested optional copies, all exiting to one end */

@@ -685,6 +685,8 @@ static int kre_parse_piece(kre_parser *ps) {
   }
   if (atom < 0) return -1;
   if (ps->in_quote || !kre_is_repeat_start(ps)) return atom;
+  if (c == '(' && ps->out->nodes[atom].type == KRE_N_EMPTY) /* (?i)* */
+    return kre_fail(ps, ps->pos, "missing argument to repetition operator", ps->pos + 1);
 
   size_t op_at = ps->pos;
   int min, max;

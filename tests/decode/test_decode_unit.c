@@ -520,7 +520,83 @@ static void test_perfview_format_vectors(void) {
   dec_context_free(ctx);
 }
 
+/* EventSource in-stream manifest: unit.man split into 3 ManifestData chunks
+ * (etw-decoding.md 3.1 header: Format 1, Major 1, Minor 0, Magic 0x5B,
+ * TotalChunks, ChunkNumber), fed through dec_observe; the provider's events
+ * decode only after the last chunk, and a chunk out of order is dropped. */
+static void feed_chunk(dec_context *ctx, const uint8_t *xml, size_t off, size_t n, unsigned total, unsigned no,
+                       uint32_t tid) {
+  static uint8_t buf[8192];
+  buf[0] = 1; buf[1] = 1; buf[2] = 0; buf[3] = 0x5B;
+  buf[4] = (uint8_t)total; buf[5] = 0;
+  buf[6] = (uint8_t)no; buf[7] = 0;
+  memcpy(buf + 8, xml + off, n);
+  etl_event ev;
+  memset(&ev, 0, sizeof ev);
+  memcpy(ev.provider_id, MAN_GUID, 16);
+  ev.header_kind = ETL_HT_EVENT;
+  ev.pointer_size = 8;
+  ev.event_id = 0xFFFE;
+  ev.version = 1;
+  ev.opcode = 0xFE;
+  ev.task = 0xFFFE;
+  ev.process_id = 42;
+  ev.thread_id = tid;
+  ev.payload = buf;
+  ev.payload_len = (uint32_t)(8 + n);
+  dec_observe(ctx, &ev);
+  dec_names nm;
+  dec_event_names(ctx, &ev, &nm);
+  TEST_EQ_STR(nm.event_name, "ManifestData");
+}
+
+static void test_eventsource_chunks(void) {
+  char *xml = NULL;
+  size_t len = 0;
+  FILE *f = fopen(E2K_TEST_DATA "/decode/unit.man", "rb");
+  TEST_CHECK(f != NULL);
+  if (!f) return;
+  xml = malloc(8192);
+  len = fread(xml, 1, 8192, f);
+  fclose(f);
+  TEST_CHECK(len > 1000 && len < 8000);
+  dec_context *ctx = new_ctx(NULL);
+  bb p;
+  memset(&p, 0, sizeof p);
+  u32(&p, (uint32_t)-3);
+  etl_event ev;
+  make_event(&ev, 200, 1, &p);
+  size_t third = len / 3;
+  /* out of order (chunk 1 before 0) on thread 7: dropped, nothing learnt */
+  feed_chunk(ctx, (const uint8_t *)xml, third, third, 3, 1, 7);
+  feed_chunk(ctx, (const uint8_t *)xml, 0, third, 3, 0, 7);
+  feed_chunk(ctx, (const uint8_t *)xml, 2 * third, len - 2 * third, 3, 2, 7); /* gap: chunk 1 missing */
+  bool ok = true;
+  dec_source src;
+  kv_value bag = dec_event_data(ctx, &ev, &src, &ok);
+  TEST_EQ_INT(src, DEC_SRC_NONE);
+  kv_release(bag);
+  /* in order on thread 9 */
+  feed_chunk(ctx, (const uint8_t *)xml, 0, third, 3, 0, 9);
+  feed_chunk(ctx, (const uint8_t *)xml, third, third, 3, 1, 9);
+  bag = dec_event_data(ctx, &ev, &src, &ok);
+  TEST_EQ_INT(src, DEC_SRC_NONE); /* not complete yet */
+  kv_release(bag);
+  feed_chunk(ctx, (const uint8_t *)xml, 2 * third, len - 2 * third, 3, 2, 9);
+  bag = dec_event_data(ctx, &ev, &src, &ok);
+  TEST_EQ_INT(src, DEC_SRC_EVENTSOURCE);
+  TEST_CHECK(ok);
+  expect_json(bag, "Value", "-3");
+  kv_release(bag);
+  dec_names nm;
+  dec_event_names(ctx, &ev, &nm);
+  TEST_EQ_STR(nm.provider, "E2K-Test-Provider");
+  dec_context_free(ctx);
+  free(xml);
+}
+
 int main(void) {
+  TEST_RUN(test_eventsource_chunks);
   TEST_RUN(test_perfview_format_vectors);
   TEST_RUN(test_tracelogging_all_types);
   TEST_RUN(test_tracelogging_truncation);
