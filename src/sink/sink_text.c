@@ -20,6 +20,8 @@ typedef struct sink_text {
   bool owns_file;
   kv_schema schema;      /* column names copied */
   kv_buf line;           /* reusable output line */
+  char **json_keys;      /* per column: the escaped '"Name":' prefix, built once */
+  size_t *json_key_lens;
   /* table mode */
   char **pending;        /* rendered cells of buffered rows, row-major */
   size_t pending_rows;
@@ -45,6 +47,19 @@ static int sink_text_open(sink *s, const kv_schema *schema, char *err, size_t er
   for (int i = 0; i < schema->count; i++) {
     t->schema.cols[i].name = kv_strndup(schema->cols[i].name, strlen(schema->cols[i].name));
     t->schema.cols[i].type = schema->cols[i].type;
+  }
+  if (t->format == SINK_FORMAT_JSON) {
+    t->json_keys = kv_calloc((size_t)schema->count + 1, sizeof(char *));
+    t->json_key_lens = kv_calloc((size_t)schema->count + 1, sizeof(size_t));
+    for (int i = 0; i < schema->count; i++) {
+      kv_buf k;
+      kv_buf_init(&k);
+      if (i) kv_buf_putc(&k, ',');
+      kv_buf_json_string(&k, schema->cols[i].name, strlen(schema->cols[i].name));
+      kv_buf_putc(&k, ':');
+      t->json_keys[i] = k.data;
+      t->json_key_lens[i] = k.len;
+    }
   }
   if (t->format == SINK_FORMAT_CSV) {
     t->line.len = 0;
@@ -148,9 +163,7 @@ static int sink_text_write(sink *s, const kv_value *vals, int count, char *err, 
       b->len = 0;
       kv_buf_putc(b, '{');
       for (int i = 0; i < count; i++) {
-        if (i) kv_buf_putc(b, ',');
-        kv_buf_json_string(b, t->schema.cols[i].name, strlen(t->schema.cols[i].name));
-        kv_buf_putc(b, ':');
+        kv_buf_append(b, t->json_keys[i], t->json_key_lens[i]);
         kv_to_json(b, vals[i]);
       }
       kv_buf_append(b, "}\n", 2);
@@ -214,6 +227,11 @@ static void sink_text_destroy(sink *s) {
     free(t->pending);
   }
   free(t->widths);
+  if (t->json_keys) {
+    for (int i = 0; i < t->schema.count; i++) free(t->json_keys[i]);
+    free(t->json_keys);
+    free(t->json_key_lens);
+  }
   kv_buf_free(&t->line);
   free(t);
 }

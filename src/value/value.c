@@ -101,41 +101,6 @@ kv_value kv_null(kv_type t) {
   return v;
 }
 
-kv_value kv_bool(bool b) {
-  kv_value v = kv_make(KV_BOOL);
-  v.u.b = b;
-  return v;
-}
-kv_value kv_int(int32_t i) {
-  kv_value v = kv_make(KV_INT);
-  v.u.i = i;
-  return v;
-}
-kv_value kv_long(int64_t i) {
-  kv_value v = kv_make(KV_LONG);
-  v.u.i = i;
-  return v;
-}
-kv_value kv_real(double r) {
-  kv_value v = kv_make(KV_REAL);
-  v.u.r = r;
-  return v;
-}
-kv_value kv_decimal(double r) {
-  kv_value v = kv_make(KV_DECIMAL);
-  v.u.r = r;
-  return v;
-}
-kv_value kv_datetime(int64_t ticks) {
-  kv_value v = kv_make(KV_DATETIME);
-  v.u.i = ticks;
-  return v;
-}
-kv_value kv_timespan(int64_t ticks) {
-  kv_value v = kv_make(KV_TIMESPAN);
-  v.u.i = ticks;
-  return v;
-}
 kv_value kv_guid(const uint8_t g[16]) {
   kv_value v = kv_make(KV_GUID);
   memcpy(v.u.g, g, 16);
@@ -158,14 +123,6 @@ kv_value kv_string(const char *s, size_t len) {
 
 kv_value kv_cstring(const char *s) { return kv_string(s, strlen(s)); }
 
-kv_value kv_string_borrowed(const char *s, size_t len) {
-  kv_value v = kv_make(KV_STRING);
-  if (len > UINT32_MAX - 1) len = UINT32_MAX - 1;
-  v.flags = KV_F_BORROWED;
-  v.len = (uint32_t)len;
-  v.u.s = s;
-  return v;
-}
 
 kv_value kv_string_take(char *buf, size_t len) {
   /* The builder's buffer has no refcount header, so we copy once; callers
@@ -175,7 +132,6 @@ kv_value kv_string_take(char *buf, size_t len) {
   return v;
 }
 
-kv_value kv_dyn_null(void) { return kv_null(KV_DYNAMIC); }
 
 kv_value kv_dyn_array(void) {
   kv_array *a = kv_calloc(1, sizeof *a);

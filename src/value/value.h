@@ -85,27 +85,76 @@ typedef struct kv_schema {
   int count;
 } kv_schema;
 
-/* ---- constructors (scalars need no release; strings/dynamic do) ---- */
+/* ---- constructors (scalars need no release; strings/dynamic do) ----
+ * Scalar constructors are inline: they are on the per-row hot path. */
 kv_value kv_null(kv_type t);           /* typed null; for KV_STRING gives "" */
-kv_value kv_bool(bool b);
-kv_value kv_int(int32_t i);
-kv_value kv_long(int64_t i);
-kv_value kv_real(double r);
-kv_value kv_decimal(double r);
-kv_value kv_datetime(int64_t ticks);
-kv_value kv_timespan(int64_t ticks);
+static inline kv_value kv_scalar_make(kv_type t) {
+  kv_value v;
+  v.type = (uint8_t)t;
+  v.flags = 0;
+  v.dyn = 0;
+  v.reserved = 0;
+  v.len = 0;
+  v.u.i = 0;
+  return v;
+}
+static inline kv_value kv_bool(bool b) {
+  kv_value v = kv_scalar_make(KV_BOOL);
+  v.u.b = b;
+  return v;
+}
+static inline kv_value kv_int(int32_t i) {
+  kv_value v = kv_scalar_make(KV_INT);
+  v.u.i = i;
+  return v;
+}
+static inline kv_value kv_long(int64_t i) {
+  kv_value v = kv_scalar_make(KV_LONG);
+  v.u.i = i;
+  return v;
+}
+static inline kv_value kv_real(double r) {
+  kv_value v = kv_scalar_make(KV_REAL);
+  v.u.r = r;
+  return v;
+}
+static inline kv_value kv_decimal(double r) {
+  kv_value v = kv_scalar_make(KV_DECIMAL);
+  v.u.r = r;
+  return v;
+}
+static inline kv_value kv_datetime(int64_t ticks) {
+  kv_value v = kv_scalar_make(KV_DATETIME);
+  v.u.i = ticks;
+  return v;
+}
+static inline kv_value kv_timespan(int64_t ticks) {
+  kv_value v = kv_scalar_make(KV_TIMESPAN);
+  v.u.i = ticks;
+  return v;
+}
 kv_value kv_guid(const uint8_t g[16]);
 /* Copies `len` bytes into a new refcounted string. */
 kv_value kv_string(const char *s, size_t len);
 kv_value kv_cstring(const char *s);
 /* Borrowed string: no copy; valid only as long as `s` is. */
-kv_value kv_string_borrowed(const char *s, size_t len);
+static inline kv_value kv_string_borrowed(const char *s, size_t len) {
+  kv_value v = kv_scalar_make(KV_STRING);
+  v.flags = KV_F_BORROWED;
+  v.len = len > UINT32_MAX - 1 ? UINT32_MAX - 1 : (uint32_t)len;
+  v.u.s = s;
+  return v;
+}
 /* Takes ownership of a malloc'ed buffer of len bytes (+1 for NUL, which the
  * caller must have written). Avoids a copy for builders. */
 kv_value kv_string_take(char *buf, size_t len);
 
 /* dynamic */
-kv_value kv_dyn_null(void);
+static inline kv_value kv_dyn_null(void) {
+  kv_value v = kv_scalar_make(KV_DYNAMIC);
+  v.dyn = KV_DYN_NULL;
+  return v;
+}
 kv_value kv_dyn_array(void);                 /* empty array */
 kv_value kv_dyn_bag(void);                   /* empty bag, keys kept in insertion order */
 kv_value kv_to_dynamic(kv_value v);          /* wraps a scalar (borrowed) as a dynamic scalar */

@@ -42,9 +42,32 @@ void kv_buf_append(kv_buf *b, const char *s, size_t len) {
 void kv_buf_puts(kv_buf *b, const char *s) { kv_buf_append(b, s, strlen(s)); }
 
 void kv_buf_putc(kv_buf *b, char c) {
-  kv_buf_reserve(b, 1);
+  if (b->len + 2 > b->cap) kv_buf_reserve(b, 1);
   b->data[b->len++] = c;
   b->data[b->len] = '\0';
+}
+
+/* Decimal text of an integer without printf (hot path of JSON output). */
+static void kv_buf_put_i64(kv_buf *b, int64_t v) {
+  char tmp[24];
+  int n = 0;
+  uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+  do {
+    tmp[n++] = (char)('0' + u % 10);
+    u /= 10;
+  } while (u);
+  if (v < 0) tmp[n++] = '-';
+  kv_buf_reserve(b, (size_t)n);
+  while (n) b->data[b->len++] = tmp[--n];
+  b->data[b->len] = '\0';
+}
+
+/* Writes `v` as exactly `width` zero-padded digits at p. */
+static void kv_put_digits(char *p, uint64_t v, int width) {
+  for (int i = width - 1; i >= 0; i--) {
+    p[i] = (char)('0' + v % 10);
+    v /= 10;
+  }
 }
 
 void kv_buf_printf(kv_buf *b, const char *fmt, ...) {
@@ -92,9 +115,19 @@ void kv_buf_json_string(kv_buf *b, const char *s, size_t len) {
   kv_buf_putc(b, '"');
   size_t run = 0; /* start of the pending run of plain bytes */
   size_t i = 0;
+  /* 1 for bytes that need attention: controls, '"', '\\' and non-ASCII. */
+  static const uint8_t special[256] = {
+      1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+      0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+      0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0,
+      0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+      1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+      1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+      1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+      1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1};
   while (i < len) {
     unsigned char c = p[i];
-    if (c >= 0x20 && c != '"' && c != '\\' && c < 0x80) {
+    if (!special[c]) {
       i++;
       continue;
     }
@@ -167,8 +200,28 @@ void kv_format_datetime(kv_buf *b, int64_t ticks) {
   kv_civil_from_days(days, &y, &m, &d);
   int64_t secs = rem / KV_TICKS_PER_SECOND;
   int64_t frac = rem % KV_TICKS_PER_SECOND;
-  kv_buf_printf(b, "%04lld-%02u-%02uT%02d:%02d:%02d.%07lldZ", (long long)y, m, d, (int)(secs / 3600),
-                (int)(secs / 60 % 60), (int)(secs % 60), (long long)frac);
+  if (y < 0 || y > 9999) {
+    kv_buf_printf(b, "%04lld-%02u-%02uT%02d:%02d:%02d.%07lldZ", (long long)y, m, d, (int)(secs / 3600),
+                  (int)(secs / 60 % 60), (int)(secs % 60), (long long)frac);
+    return;
+  }
+  /* yyyy-mm-ddThh:mm:ss.fffffffZ, 28 characters, written digit by digit */
+  char t[28];
+  kv_put_digits(t, (uint64_t)y, 4);
+  t[4] = '-';
+  kv_put_digits(t + 5, m, 2);
+  t[7] = '-';
+  kv_put_digits(t + 8, d, 2);
+  t[10] = 'T';
+  kv_put_digits(t + 11, (uint64_t)(secs / 3600), 2);
+  t[13] = ':';
+  kv_put_digits(t + 14, (uint64_t)(secs / 60 % 60), 2);
+  t[16] = ':';
+  kv_put_digits(t + 17, (uint64_t)(secs % 60), 2);
+  t[19] = '.';
+  kv_put_digits(t + 20, (uint64_t)frac, 7);
+  t[27] = 'Z';
+  kv_buf_append(b, t, sizeof t);
 }
 
 void kv_format_timespan(kv_buf *b, int64_t ticks) {
@@ -189,8 +242,18 @@ void kv_format_timespan(kv_buf *b, int64_t ticks) {
 }
 
 void kv_format_guid(kv_buf *b, const uint8_t g[16]) {
-  kv_buf_printf(b, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", g[3], g[2], g[1], g[0], g[5],
-                g[4], g[7], g[6], g[8], g[9], g[10], g[11], g[12], g[13], g[14], g[15]);
+  /* Data1..3 are little-endian in storage, printed big-endian. */
+  static const uint8_t order[16] = {3, 2, 1, 0, 5, 4, 7, 6, 8, 9, 10, 11, 12, 13, 14, 15};
+  static const char hex[] = "0123456789abcdef";
+  char t[36];
+  int k = 0;
+  for (int i = 0; i < 16; i++) {
+    if (i == 4 || i == 6 || i == 8 || i == 10) t[k++] = '-';
+    uint8_t x = g[order[i]];
+    t[k++] = hex[x >> 4];
+    t[k++] = hex[x & 15];
+  }
+  kv_buf_append(b, t, sizeof t);
 }
 
 void kv_format_real(kv_buf *b, double r) {
@@ -216,7 +279,7 @@ static void kv_scalar_json(kv_buf *b, kv_type t, kv_value v) {
   switch (t) {
     case KV_BOOL: kv_buf_puts(b, v.u.b ? "true" : "false"); break;
     case KV_INT:
-    case KV_LONG: kv_buf_printf(b, "%lld", (long long)v.u.i); break;
+    case KV_LONG: kv_buf_put_i64(b, v.u.i); break;
     case KV_REAL:
     case KV_DECIMAL:
       if (isnan(v.u.r) || isinf(v.u.r)) {
