@@ -107,6 +107,9 @@ KQL_FN(bag_set_key); KQL_FN(bag_zip); KQL_FN(pack); KQL_FN(pack_array); KQL_FN(s
 KQL_FN(set_intersect); KQL_FN(set_difference); KQL_FN(set_has_element); KQL_FN(zip);
 KQL_FN(treepath); KQL_FN(jaccard_index);
 
+/* ---- series (fn_series.c) ---- */
+KQL_FN(series_add); KQL_FN(series_subtract); KQL_FN(series_multiply); KQL_FN(series_divide); KQL_FN(series_pow); KQL_FN(series_equals); KQL_FN(series_not_equals); KQL_FN(series_greater); KQL_FN(series_greater_equals); KQL_FN(series_less); KQL_FN(series_less_equals); KQL_FN(series_abs); KQL_FN(series_floor); KQL_FN(series_ceiling); KQL_FN(series_exp); KQL_FN(series_log); KQL_FN(series_sin); KQL_FN(series_cos); KQL_FN(series_tan); KQL_FN(series_asin); KQL_FN(series_acos); KQL_FN(series_atan); KQL_FN(series_sign); KQL_FN(series_sum); KQL_FN(series_magnitude);
+
 /* ---- hash (fn_hash.c; digests in kql_digest.c) ---- */
 KQL_FN(hash); KQL_FN(hash_sha256); KQL_FN(hash_sha1); KQL_FN(hash_md5); KQL_FN(hash_xxhash64);
 KQL_FN(hash_combine); KQL_FN(hash_many);

@@ -79,6 +79,10 @@ typedef struct kql_agg_def {
  *   element per p (same wrapping); each element becomes a column of x's type
  *   (real for avg-like cases as Kusto does), named by the core.
  *   percentiles_array(x, p...) is a single dynamic column and needs nothing.
+ *   take_any(a, b, ...) with more than one argument (and take_any(*)) uses
+ *   the same array convention; with one argument it returns the value.
+ *   make_list/make_set: a dynamic array argument contributes its elements
+ *   (Kusto flattens), see agg_collect.c.
  * Aggregates skip null inputs where Kusto does (sum, avg, min, max, dcount,
  * make_*), but count(x) counts every row (emulator:summarize-operator-08). */
 const kql_agg_def *kql_agg_lookup(const char *name, size_t len);
