@@ -47,6 +47,8 @@ void cli_progress_update(cli_pipeline *p, bool final);
 int cli_run_rows(cli_pipeline *p);
 int cli_run_stats(cli_pipeline *p);
 int cli_selftest(void);
+/* Closes the sink; for Kusto, a second Ctrl-C during the final upload stops it. */
+int cli_close_sink(cli_pipeline *p, char *err, size_t err_len);
 /* Kusto sink from the cfg's Kusto keys, or NULL with a message. */
 sink *cli_kusto_sink(const cli_config *cfg, char *err, size_t err_len);
 

@@ -192,7 +192,7 @@ int e2k_cli_main(int argc, char **argv) {
     goto done;
   }
   rc = cli_run_rows(&p);
-  if (p.out->vt->close(p.out, err, sizeof err) < 0) {
+  if (cli_close_sink(&p, err, sizeof err) < 0) {
     cli_error("%s", err);
     if (rc == E2K_EXIT_OK) rc = cfg.kusto_used ? E2K_EXIT_UPLOAD : E2K_EXIT_RUNTIME;
   }

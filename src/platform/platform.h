@@ -48,7 +48,8 @@ void plat_sleep_ms(uint32_t ms);
 /* ---- environment & console ---- */
 const char *plat_getenv(const char *name); /* NULL when unset */
 bool plat_isatty(int fd);                  /* 0 stdin, 1 stdout, 2 stderr */
-/* Ctrl-C / console close: sets the flag (async-signal-safe) so loops stop. */
+/* Ctrl-C / console close: increments the flag (async-signal-safe) so loops
+ * stop; a second press (flag >= 2) asks pending work to give up quickly. */
 void plat_install_interrupt_flag(volatile int *flag);
 /* Non-blocking check whether Enter was pressed on an interactive stdin. */
 bool plat_stdin_line_ready(void);

@@ -309,7 +309,7 @@ static volatile int *plat_interrupt_flag;
 
 static void plat_on_signal(int sig) {
   (void)sig;
-  if (plat_interrupt_flag) *plat_interrupt_flag = 1;
+  if (plat_interrupt_flag) *plat_interrupt_flag += 1; /* counts presses: the second one hurries */
 }
 
 void plat_install_interrupt_flag(volatile int *flag) {

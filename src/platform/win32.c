@@ -650,7 +650,7 @@ static volatile int *plat_win_interrupt_flag;
 static BOOL WINAPI plat_win_ctrl_handler(DWORD type) {
   volatile int *flag = plat_win_interrupt_flag;
   if (!flag) return FALSE;
-  *flag = 1;
+  *flag += 1; /* counts presses: the second one hurries the final upload */
   switch (type) {
   case CTRL_C_EVENT:
   case CTRL_BREAK_EVENT:
