@@ -51,20 +51,21 @@ ku_auth *ku_auth_new(const ku_options *opt, const ku_endpoints *ep, char *err, s
   if (a->kind == KU_AUTH_DEFAULT && ep->app_id[0] && ep->app_key[0]) a->kind = KU_AUTH_SECRET;
   if (a->kind == KU_AUTH_TOKEN && !a->static_token[0]) {
     snprintf(err, err_len, "auth:token needs token:<bearer token>");
-    kv_free_auth:
-    free(a);
-    return NULL;
+    goto fail;
   }
   if (a->kind == KU_AUTH_NONE) {
     /* no credentials only against loopback test servers */
     net_url u;
     if (net_url_parse(ep->engine, &u) != NET_OK || !net_host_is_loopback(u.host)) {
       snprintf(err, err_len, "auth:none is only allowed for loopback test servers");
-      goto kv_free_auth;
+      goto fail;
     }
   }
   a->active = a->kind;
   return a;
+fail:
+  ku_auth_free(a);
+  return NULL;
 }
 
 void ku_auth_set_resource(ku_auth *a, const char *resource) {
