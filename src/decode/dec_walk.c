@@ -27,6 +27,7 @@ typedef struct dec_walk_state {
   char err[160];        /* set on failure */
   kv_buf tmp;           /* scratch for text */
   kv_buf *json;         /* JSON fast path: write here instead of building values */
+  bool wrote;           /* JSON: the scalar just decoded was written directly */
 } dec_walk_state;
 
 static const char dec_hex_digits[] = "0123456789abcdef";
@@ -142,16 +143,26 @@ static kv_value walk_cstr(dec_walk_state *w, const char *s) {
 }
 
 static kv_value walk_hex(dec_walk_state *w, uint64_t v) {
-  char buf[20];
-  int i = 19;
-  buf[i] = 0;
+  char buf[21];
+  int i = 20;
+  if (w->json) buf[--i] = '"';
   do {
     buf[--i] = dec_hex_digits[v & 15];
     v >>= 4;
   } while (v);
   buf[--i] = 'x';
   buf[--i] = '0';
-  kv_buf_append(&w->tmp, buf + i, (size_t)(19 - i));
+  if (w->json) { /* pointers are frequent: straight into the JSON text */
+    buf[--i] = '"';
+    kv_buf *b = w->json;
+    size_t n = (size_t)(20 - i);
+    if (b->cap - b->len < n + 1) kv_buf_reserve(b, n + 1);
+    memcpy(b->data + b->len, buf + i, n);
+    b->len += n;
+    w->wrote = true;
+    return kv_dyn_null();
+  }
+  kv_buf_append(&w->tmp, buf + i, (size_t)(20 - i));
   return walk_take_text(w);
 }
 
@@ -349,6 +360,69 @@ static kv_value walk_binary_value(dec_walk_state *w, const dec_field *f, const u
   return walk_take_text(w);
 }
 
+/* JSON string escapes, identical to kv_buf_json_string for the ASCII range. */
+static size_t json_escape_ascii(char *o, unsigned c) {
+  static const char hex[] = "0123456789abcdef";
+  switch (c) {
+  case '"': o[0] = '\\'; o[1] = '"'; return 2;
+  case '\\': o[0] = '\\'; o[1] = '\\'; return 2;
+  case '\n': o[0] = '\\'; o[1] = 'n'; return 2;
+  case '\r': o[0] = '\\'; o[1] = 'r'; return 2;
+  case '\t': o[0] = '\\'; o[1] = 't'; return 2;
+  case '\b': o[0] = '\\'; o[1] = 'b'; return 2;
+  case '\f': o[0] = '\\'; o[1] = 'f'; return 2;
+  default:
+    o[0] = '\\'; o[1] = 'u'; o[2] = '0'; o[3] = '0'; o[4] = hex[c >> 4]; o[5] = hex[c & 15];
+    return 6;
+  }
+}
+
+/* UTF-16LE text -> value. JSON mode: written straight into the JSON as a
+ * string literal (same bytes as converting, then kv_buf_json_string). */
+static kv_value walk_wide_text(dec_walk_state *w, const uint8_t *p, size_t nbytes, bool stop_at_nul) {
+  if (!w->json) {
+    dec_utf16_to_utf8(&w->tmp, p, nbytes, stop_at_nul);
+    return walk_take_text(w);
+  }
+  kv_buf *b = w->json;
+  size_t n = nbytes / 2;
+  if (b->cap - b->len < 6 * n + 3) kv_buf_reserve(b, 6 * n + 3);
+  char *o = b->data + b->len;
+  *o++ = '"';
+  for (size_t i = 0; i < n; i++) {
+    uint32_t c = dec_le16(p + 2 * i);
+    if (c < 0x80) {
+      if (c == 0 && stop_at_nul) break;
+      if (c >= 0x20 && c != '"' && c != '\\') *o++ = (char)c;
+      else o += json_escape_ascii(o, c);
+      continue;
+    }
+    if (c >= 0xD800 && c <= 0xDBFF && i + 1 < n) {
+      uint32_t d = dec_le16(p + 2 * (i + 1));
+      if (d >= 0xDC00 && d <= 0xDFFF) {
+        c = 0x10000 + ((c - 0xD800) << 10) + (d - 0xDC00);
+        i++;
+      } else {
+        c = 0xFFFD;
+      }
+    } else if (c >= 0xD800 && c <= 0xDFFF) {
+      c = 0xFFFD;
+    }
+    if (c < 0x800) {
+      *o++ = (char)(0xC0 | (c >> 6)); *o++ = (char)(0x80 | (c & 0x3F));
+    } else if (c < 0x10000) {
+      *o++ = (char)(0xE0 | (c >> 12)); *o++ = (char)(0x80 | ((c >> 6) & 0x3F)); *o++ = (char)(0x80 | (c & 0x3F));
+    } else {
+      *o++ = (char)(0xF0 | (c >> 18)); *o++ = (char)(0x80 | ((c >> 12) & 0x3F));
+      *o++ = (char)(0x80 | ((c >> 6) & 0x3F)); *o++ = (char)(0x80 | (c & 0x3F));
+    }
+  }
+  *o++ = '"';
+  b->len = (size_t)(o - b->data);
+  w->wrote = true;
+  return kv_dyn_null();
+}
+
 /* Resolves the byte length of one string/binary element, or SIZE_MAX for
  * "natural" (NUL-terminated). Fails on bad references. */
 static bool walk_length(dec_walk_state *w, const dec_field *f, size_t *out) {
@@ -503,15 +577,21 @@ static bool walk_scalar(dec_walk_state *w, const dec_field *f, uint16_t idx, kv_
         while (i < rem && p[i]) i++;
         adv = i < rem ? i + 1 : rem;
       }
-      if (wide) dec_utf16_to_utf8(&w->tmp, p, i, false);
-      else dec_ansi_to_utf8(&w->tmp, p, i);
       w->pos += adv;
+      if (wide) {
+        *out = walk_wide_text(w, p, i, false);
+        return true;
+      }
+      dec_ansi_to_utf8(&w->tmp, p, i);
     } else {
       /* manifest length: characters (x2 for UTF-16) or bytes for PREFIX kinds */
       size_t nb = (wide && (f->len_kind == DEC_LEN_FIXED || f->len_kind == DEC_LEN_FIELD)) ? n * 2 : n;
       if (nb > rem) return walk_fail(w, "string longer than the payload", f);
-      if (wide) dec_utf16_to_utf8(&w->tmp, p, nb, true);
-      else {
+      if (wide) {
+        w->pos += nb;
+        *out = walk_wide_text(w, p, nb, true);
+        return true;
+      } else {
         size_t k = 0;
         while (k < nb && p[k]) k++;
         dec_ansi_to_utf8(&w->tmp, p, k);
@@ -532,8 +612,11 @@ static bool walk_scalar(dec_walk_state *w, const dec_field *f, uint16_t idx, kv_
     if (f->in_type == DEC_IN_COUNTEDBINARY) { *out = walk_binary_value(w, f, p + 2, n); return true; }
     bool wide = f->in_type == DEC_IN_COUNTEDSTRING || f->in_type == DEC_IN_COUNTEDSTRING_300 ||
                 f->in_type == DEC_IN_REVERSEDCOUNTEDSTRING;
-    if (wide) dec_utf16_to_utf8(&w->tmp, p + 2, n, false);
-    else dec_ansi_to_utf8(&w->tmp, p + 2, n);
+    if (wide) {
+      *out = walk_wide_text(w, p + 2, n, false);
+      return true;
+    }
+    dec_ansi_to_utf8(&w->tmp, p + 2, n);
     *out = walk_take_text(w);
     return true;
   }
@@ -621,7 +704,10 @@ static bool walk_element(dec_walk_state *w, uint16_t idx, kv_value *out, bool *d
     w->depth--;
     return ok;
   }
-  return walk_scalar(w, f, idx, out);
+  w->wrote = false;
+  bool ok = walk_scalar(w, f, idx, out);
+  *direct = w->wrote;
+  return ok;
 }
 
 static kv_value walk_marker(dec_walk_state *w) {

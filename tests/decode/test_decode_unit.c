@@ -595,7 +595,54 @@ static void test_eventsource_chunks(void) {
   free(xml);
 }
 
+/* UTF-16 text with JSON specials, non-ASCII, a surrogate pair, a lone
+ * surrogate and an embedded NUL (counted string): expected JSON written by
+ * hand from RFC 8259 / UTF-8 rules; the fast path must agree. */
+static void test_utf16_text(void) {
+  static const uint16_t units[] = {'a', '"', '\\', '\n', '\t', 0x01, 0xE9, 0x20AC, 0xD83D, 0xDE00, 0xD800, 'z', 0, 'q'};
+  const char *want = "\"a\\\"\\\\\\n\\t\\u0001\xC3\xA9\xE2\x82\xAC\xF0\x9F\x98\x80\xEF\xBF\xBDz\\u0000q\"";
+  bb m, pl, t, e;
+  memset(&m, 0, sizeof m);
+  memset(&pl, 0, sizeof pl);
+  memset(&t, 0, sizeof t);
+  memset(&e, 0, sizeof e);
+  u16(&m, 0);
+  u8(&m, 0);
+  cstr(&m, "Text");
+  tl_field(&m, "cs", 22, -1);
+  m.d[0] = (uint8_t)m.n;
+  u16(&pl, (unsigned)sizeof units);
+  for (size_t i = 0; i < sizeof units / sizeof units[0]; i++) u16(&pl, units[i]);
+  u16(&t, 0);
+  cstr(&t, "Text.Provider");
+  t.d[0] = (uint8_t)t.n;
+  ext_item(&e, ETL_EXT_PROV_TRAITS, &t, 1);
+  ext_item(&e, ETL_EXT_EVENT_SCHEMA_TL, &m, 0);
+  etl_event ev;
+  memset(&ev, 0, sizeof ev);
+  memcpy(ev.provider_id, TL_GUID, 16);
+  ev.header_kind = ETL_HT_EVENT;
+  ev.pointer_size = 8;
+  ev.ext = e.d;
+  ev.ext_len = (uint32_t)e.n;
+  ev.payload = pl.d;
+  ev.payload_len = (uint32_t)pl.n;
+  dec_context *ctx = new_ctx(NULL);
+  kv_value bag = dec_event_data(ctx, &ev, NULL, NULL);
+  expect_json(bag, "cs", want);
+  kv_release(bag);
+  kv_buf f;
+  kv_buf_init(&f);
+  dec_event_data_json(ctx, &ev, &f, NULL, NULL);
+  char whole[256];
+  snprintf(whole, sizeof whole, "{\"cs\":%s}", want);
+  TEST_EQ_STR(f.data, whole);
+  kv_buf_free(&f);
+  dec_context_free(ctx);
+}
+
 int main(void) {
+  TEST_RUN(test_utf16_text);
   TEST_RUN(test_eventsource_chunks);
   TEST_RUN(test_perfview_format_vectors);
   TEST_RUN(test_tracelogging_all_types);
