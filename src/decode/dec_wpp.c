@@ -599,8 +599,14 @@ static kv_value wpp_arg_value(const dec_tmf_arg *a, const wpp_val *v) {
   case DEC_WPP_ITEM_UCHAR: case DEC_WPP_ITEM_USHORT: case DEC_WPP_ITEM_ULONG:
   case DEC_WPP_ITEM_PORT:
     return kv_long((int64_t)v->u);
-  case DEC_WPP_ITEM_ULONGLONG:
+  case DEC_WPP_ITEM_ULONGLONG: case DEC_WPP_ITEM_ULONGX: case DEC_WPP_ITEM_LONGLONGX:
+  case DEC_WPP_ITEM_LONGLONGXX: case DEC_WPP_ITEM_LONGLONGO:
     return kv_long((int64_t)v->u); /* two's complement above 2^63 (etw-decoding.md 7) */
+  case DEC_WPP_ITEM_PTR: { /* pointers as "0x..." like the walker (etw-decoding.md 7 rule 5) */
+    char hex[24];
+    int n = snprintf(hex, sizeof hex, "0x%llx", (unsigned long long)v->u);
+    return kv_string(hex, n > 0 ? (size_t)n : 0);
+  }
   case DEC_WPP_ITEM_DOUBLE:
     return kv_real(v->d);
   case DEC_WPP_ITEM_TIMESTAMP:

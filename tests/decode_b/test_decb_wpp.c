@@ -292,7 +292,48 @@ static void test_context(void) {
   }
 }
 
+/* Property values of wpptypes messages 11/12: the TMF records the argument
+ * expressions, i.e. the values the emitter passed: (unsigned long
+ * long)0xDEADBEEFCAFEULL, (unsigned)0xABCDEF, (void*)0x7ff012345678, (void*)0. */
+static void test_props(void) {
+  dec_tmf_db *db = load_db();
+  const char *specs[1] = {FN "/wpptypes-sample.etl"};
+  etl_reader *r = NULL;
+  char err[256];
+  TEST_CHECK(etl_reader_open(&r, specs, 1, NULL, err, sizeof err) == 0);
+  const etl_event *ev;
+  int seen = 0;
+  while (r && etl_reader_next(r, &ev) == 1) {
+    if (ev->header_kind != ETL_HT_MESSAGE || (ev->message_number != 11 && ev->message_number != 12)) continue;
+    const dec_tmf_msg *m = dec_tmf_find(db, ev->provider_id, ev->message_number);
+    if (!m) continue;
+    kv_value props = kv_dyn_bag();
+    kv_buf t;
+    kv_buf_init(&t);
+    TEST_EQ_INT(dec_wpp_format(db, m, ev->payload, ev->payload_len, ev->pointer_size, &t, props), 0);
+    kv_buf j;
+    kv_buf_init(&j);
+    kv_to_json(&j, props);
+    kv_buf_putc(&j, 0);
+    if (ev->message_number == 11) {
+      TEST_CHECK_MSG(strstr(j.data, "\"(unsigned long long)0xDEADBEEFCAFEULL\":244837814094590") != NULL, "%s", j.data);
+      TEST_CHECK_MSG(strstr(j.data, "\"(unsigned)0xABCDEF\":11259375") != NULL, "%s", j.data);
+    } else {
+      TEST_CHECK_MSG(strstr(j.data, "\"(void*)(ULONG_PTR)0x7ff012345678ULL\":\"0x7ff012345678\"") != NULL, "%s", j.data);
+      TEST_CHECK_MSG(strstr(j.data, "\"(void*)0\":\"0x0\"") != NULL, "%s", j.data);
+    }
+    seen++;
+    kv_buf_free(&j);
+    kv_buf_free(&t);
+    kv_release(props);
+  }
+  TEST_EQ_INT(seen, 2);
+  if (r) etl_reader_close(r);
+  dec_tmf_db_free(db);
+}
+
 int main(void) {
+  TEST_RUN(test_props);
   TEST_RUN(test_context);
   TEST_RUN(test_specs);
   TEST_RUN(test_synthesized);
