@@ -65,8 +65,14 @@ int64_t kv_str_find(const char *h, size_t hlen, const char *n, size_t nlen, bool
     }
     return -1;
   }
-  for (size_t i = 0; i + nlen <= hlen; i++)
+  unsigned char f0 = un[0], f1 = un[0];
+  if (f0 >= 'a' && f0 <= 'z') f1 = (unsigned char)(f0 - 32);
+  else if (f0 >= 'A' && f0 <= 'Z') f1 = (unsigned char)(f0 + 32);
+  bool filter = f0 < 0x80;
+  for (size_t i = 0; i + nlen <= hlen; i++) {
+    if (filter && uh[i] != f0 && uh[i] != f1) continue;
     if (kv_match_at(uh, hlen, i, un, nlen, false)) return (int64_t)i;
+  }
   return -1;
 }
 
@@ -96,7 +102,15 @@ static bool kv_term_search(const char *h, size_t hlen, const char *n, size_t nle
   if (nlen > hlen) return false;
   bool need_left = kv_is_term_byte(un[0]) && mode != 2;
   bool need_right = kv_is_term_byte(un[nlen - 1]) && mode != 1;
+  /* Cheap first-byte filter (ASCII first byte: both cases). */
+  unsigned char f0 = un[0], f1 = un[0];
+  if (!cs && f0 < 0x80) {
+    if (f0 >= 'a' && f0 <= 'z') f1 = (unsigned char)(f0 - 32);
+    else if (f0 >= 'A' && f0 <= 'Z') f1 = (unsigned char)(f0 + 32);
+  }
+  bool filter = cs || f0 < 0x80;
   for (size_t i = 0; i + nlen <= hlen; i++) {
+    if (filter && uh[i] != f0 && uh[i] != f1) continue;
     if (need_left && i > 0 && kv_is_term_byte(uh[i - 1])) continue;
     if (need_right && i + nlen < hlen && kv_is_term_byte(uh[i + nlen])) continue;
     if (kv_match_at(uh, hlen, i, un, nlen, cs)) return true;
