@@ -174,6 +174,11 @@ int etl_file_read(etl_file *f, etl_inflate **z, uint64_t off, uint8_t *dst, size
 /* Emits "name: message" through w (or stderr), at most 50 per file. */
 void etl_file_warn(etl_file *f, const etl_warner *w, const char *fmt, ...);
 
+/* Expands one input spec (etl_spec.c) and hands every opened file to add()
+ * (which takes ownership, or returns non-zero). Returns 0 or ETL_E_*. */
+int etl_spec_open(const char *spec, etl_stats *stats, const etl_warner *w, int (*add)(void *ud, etl_file *f),
+                  void *ud, char *err, size_t err_len);
+
 /* ---- UTF-16LE -> UTF-8 (etl_logfile.c) ---- */
 /* Converts up to the first NUL or in_len bytes; returns the bytes of input
  * consumed including the NUL (0 when none fits). Output is always NUL-terminated. */
