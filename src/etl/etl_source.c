@@ -271,7 +271,15 @@ int etl_file_open(etl_file **out, const char *name, const char *disk_path, etl_s
     etl_bufhdr h;
     char hwhy[160];
     etl_bufhdr_decode(hb, &h);
-    if (!etl_bufhdr_check(&h, f->size - off, hwhy, sizeof hwhy)) {
+    bool ok = etl_bufhdr_check(&h, f->size - off, hwhy, sizeof hwhy);
+    /* Each processor is a stream with its own buffer in time order: a bogus
+     * processor number must not multiply the memory a file needs. */
+    if (ok && f->info.cpu_count && h.processor >= f->info.cpu_count && h.processor >= 64) {
+      snprintf(hwhy, sizeof hwhy, "ProcessorNumber %u is not below NumberOfProcessors %u", h.processor,
+               f->info.cpu_count);
+      ok = false;
+    }
+    if (!ok) {
       stats->buffers_corrupt++;
       etl_file_warn(f, w, "buffer %u at offset 0x%llx: %s; skipped", idx, (unsigned long long)off, hwhy);
       uint64_t next = etl_resync(f, &z, off, chunk, chunk_len);
