@@ -4,7 +4,8 @@
  * exact sample (Kusto answers small inputs exactly: percentile(v, 50) of
  * [10, 20] is 10, agent-aggregation-0036.2; weighted ranks match
  * emulator:percentilesw-aggregation-function-01). Percentile state keeps
- * every value: memory grows with the group's row count (documented limit).
+ * up to 65,536 values per group exactly, then a uniform reservoir sample of
+ * that size (approximate, bounded memory for live streams).
  * Owner: kqllib. */
 #include <math.h>
 #include <stdlib.h>
@@ -120,6 +121,8 @@ KQL_COV_AGG(covariancepif, true, true)
 /* ---- percentiles ---- */
 
 enum { KQL_PCT_MAX = 64 };
+/* Values kept exactly per group (24 bytes each: 1.5 MB); beyond, a sample. */
+#define KQL_PCT_KEEP ((size_t)65536)
 
 typedef struct {
   double r;  /* real kinds */
@@ -138,6 +141,8 @@ typedef struct {
   double p[KQL_PCT_MAX];
   kql_pct_item *items;
   size_t count, cap;
+  uint64_t seen; /* values offered (>= count once sampling) */
+  uint64_t rng;  /* reservoir sampling state */
 } kql_pct_state;
 KQL_AGG_SIZE(percentile, kql_pct_state);
 KQL_AGG_SIZE(percentiles, kql_pct_state);
@@ -174,6 +179,7 @@ static void kql_pct_init(void *st, const kv_type *types, const kv_value *consts,
   s->as_array = as_array;
   s->single = single;
   s->first_p = weighted ? 2 : 1;
+  s->rng = UINT64_C(0x9E3779B97F4A7C15);
   if (consts) kql_pct_read_p(s, consts, argc);
 }
 
@@ -191,6 +197,18 @@ static void kql_pct_add(kql_pct_state *s, const kv_value *args, int argc) {
     int64_t w;
     if (argc < 2 || !kv_num_long(args[1], &w) || w <= 0) return;
     it.w = w;
+  }
+  s->seen++;
+  if (s->count == KQL_PCT_KEEP) {
+    /* Bounded memory on endless streams: past KQL_PCT_KEEP values keep a
+     * uniform reservoir sample (Vitter's algorithm R, deterministic
+     * xorshift), so results become approximate as Kusto's t-digest is. */
+    s->rng ^= s->rng << 13;
+    s->rng ^= s->rng >> 7;
+    s->rng ^= s->rng << 17;
+    uint64_t j = s->rng % s->seen;
+    if (j < KQL_PCT_KEEP) s->items[j] = it;
+    return;
   }
   if (s->count == s->cap) {
     s->cap = s->cap ? s->cap * 2 : 16;
