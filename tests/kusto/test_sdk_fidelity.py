@@ -7,6 +7,7 @@
 # node or the npm packages are not installed.
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -53,6 +54,7 @@ def main():
     finally:
         srv.stop()
         az.stop()
+        shutil.rmtree(tmp, ignore_errors=True)
     return ck.report()
 
 
