@@ -570,6 +570,10 @@ static bool walk_scalar(dec_walk_state *w, const dec_field *f, uint16_t idx, kv_
     rem = w->len - w->pos;
     if (n == SIZE_MAX) {
       size_t i = 0, adv;
+      /* an unterminated LAST string is accepted (etw-decoding.md 0), but not
+       * an absent one: that would let arrays of empty strings grow without
+       * consuming bytes */
+      if (rem == 0) return walk_fail(w, "truncated", f);
       if (wide) {
         while (i + 1 < rem && (p[i] | p[i + 1])) i += 2;
         adv = i + 1 < rem ? i + 2 : rem; /* NUL consumed; unterminated: to the end */
