@@ -156,3 +156,53 @@ KQL_FN(parse_csv) {
   kv_buf_free(&f);
   return out;
 }
+
+/* parse_command_line(cmd, "windows"): argv the way CommandLineToArgvW
+ * splits it (white space separates; "..." groups; 2n backslashes before a
+ * quote give n backslashes and toggle quoting, 2n+1 give n and a literal
+ * quote; "" inside quotes is a literal quote), as for process command lines
+ * in ETW events (emulator:parse-command-line-function-00). */
+KQL_FN(parse_command_line) {
+  kv_buf t, arg;
+  size_t n;
+  kv_buf_init(&t);
+  kv_buf_init(&arg);
+  const char *s = kql_arg_str(args[0], &t, &n);
+  kv_value out = kv_dyn_array();
+  size_t i = 0;
+  for (;;) {
+    while (i < n && (s[i] == ' ' || s[i] == '\t')) i++;
+    if (i >= n) break;
+    arg.len = 0;
+    bool quoted = false;
+    while (i < n && (quoted || (s[i] != ' ' && s[i] != '\t'))) {
+      if (s[i] == '\\') {
+        size_t bs = 0;
+        while (i < n && s[i] == '\\') bs++, i++;
+        if (i < n && s[i] == '"') {
+          for (size_t k = 0; k < bs / 2; k++) kv_buf_putc(&arg, '\\');
+          if (bs % 2) {
+            kv_buf_putc(&arg, '"');
+            i++;
+          }
+        } else {
+          for (size_t k = 0; k < bs; k++) kv_buf_putc(&arg, '\\');
+        }
+      } else if (s[i] == '"') {
+        if (quoted && i + 1 < n && s[i + 1] == '"') {
+          kv_buf_putc(&arg, '"');
+          i += 2;
+        } else {
+          quoted = !quoted;
+          i++;
+        }
+      } else {
+        kv_buf_putc(&arg, s[i++]);
+      }
+    }
+    kv_array_push(out, kv_string(arg.data ? arg.data : "", arg.len));
+  }
+  kv_buf_free(&t);
+  kv_buf_free(&arg);
+  return out;
+}

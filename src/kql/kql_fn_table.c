@@ -229,6 +229,7 @@ static const kql_fn_def kql_fn_table[] = {
     FN(around, 3, 3, boolean),
     FN(format_bytes, 1, 3, string),
     FN(parse_csv, 1, 1, dynamic),
+    FN(parse_command_line, 2, 2, dynamic),
     /* series (fn_series.c) */
     FN(series_add, 2, 2, dynamic),
     FN(series_subtract, 2, 2, dynamic),

@@ -371,6 +371,42 @@ static void test_hash_ip(void) {
        tu_s("0:0:0:0:0:ffff:c0a8:ac/60"));
 }
 
+static void test_misc(void) {
+  /* emulator:parse-command-line-function-00 */
+  CALL("[\"echo\",\"hello world!\"]", "parse_command_line", 2, tu_s("echo \"hello world!\""), tu_s("windows"));
+  /* Microsoft's "Parsing C command-line arguments" table: a\"b c d ->
+   * a"b, c, d (an odd backslash run before a quote makes it literal). */
+  CALL("[\"a\\\"b\",\"c d\",\"e\"]", "parse_command_line", 2, tu_s("a\\\"b \"c d\" e"), tu_s("windows"));
+  /* emulator:range-function-03, around-function-00, format-bytes-function-00, parse-csv-function-01 */
+  CALL("[\"01:00:00\",\"02:00:00\",\"03:00:00\"]", "range", 2, tu_ts("1h"), tu_ts("3h"));
+  CALL("[1,4,7]", "range", 3, tu_l(1), tu_l(8), tu_l(3));
+  CALL("true", "around", 3, tu_dt("2021-01-01 01:29"), tu_dt("2021-01-01 01:30"), tu_ts("1m"));
+  CALL("false", "around", 3, tu_dt("2021-01-01 01:28"), tu_dt("2021-01-01 01:30"), tu_ts("1m"));
+  CALL("\"564 Bytes\"", "format_bytes", 1, tu_l(564));
+  CALL("\"10.1 KB\"", "format_bytes", 2, tu_l(10332), tu_l(1));
+  CALL("\"19.08 MB\"", "format_bytes", 2, tu_l(20010332), tu_l(2));
+  CALL("\"19541 KB\"", "format_bytes", 3, tu_l(20010332), tu_l(0), tu_s("KB"));
+  CALL("[\"aa\",\"b,b,b\",\"cc\",\"Escaping quotes: \\\"Title\\\"\"]", "parse_csv", 1,
+       tu_s("aa,\"b,b,b\",cc,\"Escaping quotes: \"\"Title\"\"\""));
+  /* emulator:has-any-index-function-00 */
+  CALL("0", "has_any_index", 2, tu_s("this is an example"), tu_j("[\"this\",\"example\"]"));
+  CALL("1", "has_any_index", 2, tu_s("this is an example"), tu_j("[\"not\",\"example\"]"));
+  CALL("-1", "has_any_index", 2, tu_s("this is an example"), tu_j("[]"));
+  /* emulator:series-add/divide/sign-function-00 */
+  CALL("[5,4,5]", "series_add", 2, tu_j("[1,2,4]"), tu_j("[4,2,1]"));
+  CALL("[0.25,1,4]", "series_divide", 2, tu_j("[1,2,4]"), tu_j("[4,2,1]"));
+  CALL("[-1,0,1]", "series_sign", 1, tu_j("[-6,0,8]"));
+  CALL("[false,true,false]", "series_equals", 2, tu_j("[1,2,4]"), tu_j("[4,2,1]"));
+  /* emulator:replace-strings-function-02 */
+  CALL("\"Thwas was an example\"", "replace_strings", 3, tu_s("This is an example"), tu_j("[\"is\",\"This\"]"),
+       tu_j("[\"was\",\"This\"]"));
+  /* emulator:indexof-function-00 */
+  CALL("2", "indexof", 4, tu_s("abcdefg"), tu_s("cde"), tu_l(1), tu_l(2));
+  CALL("2", "indexof", 3, tu_s("abcdefg"), tu_s("cde"), tu_l(-5));
+  CALL("9", "indexof", 5, tu_s("abcdefgabcdefg"), tu_s("cde"), tu_l(1), tu_l(10), tu_l(2));
+  CALL("-1", "indexof", 5, tu_s("abcdefgabcdefg"), tu_s("cde"), tu_l(1), tu_l(-1), tu_l(3));
+}
+
 static void test_table(void) {
   TEST_CHECK(kql_fn_lookup("strlen", 6) != NULL);
   TEST_CHECK(kql_fn_lookup("StrLen", 6) == NULL); /* names are case-sensitive */
@@ -395,6 +431,7 @@ int main(void) {
   TEST_RUN(test_math);
   TEST_RUN(test_dynamic);
   TEST_RUN(test_hash_ip);
+  TEST_RUN(test_misc);
   TEST_RUN(test_table);
   return e2k_test_report();
 }
