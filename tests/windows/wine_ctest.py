@@ -28,6 +28,14 @@ def main():
     if not wine:
         print("SKIP: wine is not installed")
         return 77
+    # Start a persistent wineserver and the prefix's services with null
+    # stdio first: services started by a test's first process would inherit
+    # its output pipes and keep the harness waiting for EOF forever.
+    wineserver = shutil.which("wineserver") or "wineserver"
+    subprocess.run([wineserver, "-p"], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                   stderr=subprocess.DEVNULL)
+    subprocess.run([wine, "cmd", "/c", "exit"], stdin=subprocess.DEVNULL,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=300)
     info = json.loads(subprocess.run(["ctest", "--show-only=json-v1"], cwd=args.build,
                                      check=True, capture_output=True, text=True).stdout)
     wrap_dir = tempfile.mkdtemp(prefix="e2k-winewrap.")
