@@ -87,19 +87,6 @@ static kv_value kv_make(kv_type t) {
   return v;
 }
 
-kv_value kv_null(kv_type t) {
-  kv_value v = kv_make(t);
-  if (t == KV_STRING) {
-    v.u.s = "";
-    return v;
-  }
-  if (t == KV_DYNAMIC) {
-    v.dyn = KV_DYN_NULL;
-    return v;
-  }
-  v.flags = KV_F_NULL;
-  return v;
-}
 
 kv_value kv_guid(const uint8_t g[16]) {
   kv_value v = kv_make(KV_GUID);

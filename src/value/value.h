@@ -87,7 +87,6 @@ typedef struct kv_schema {
 
 /* ---- constructors (scalars need no release; strings/dynamic do) ----
  * Scalar constructors are inline: they are on the per-row hot path. */
-kv_value kv_null(kv_type t);           /* typed null; for KV_STRING gives "" */
 static inline kv_value kv_scalar_make(kv_type t) {
   kv_value v;
   v.type = (uint8_t)t;
@@ -96,6 +95,19 @@ static inline kv_value kv_scalar_make(kv_type t) {
   v.reserved = 0;
   v.len = 0;
   v.u.i = 0;
+  return v;
+}
+/* Typed null; for KV_STRING gives "" (Kusto strings are never null), for
+ * KV_DYNAMIC a JSON null. */
+static inline kv_value kv_null(kv_type t) {
+  kv_value v = kv_scalar_make(t);
+  if (t == KV_STRING) {
+    v.u.s = "";
+  } else if (t == KV_DYNAMIC) {
+    v.dyn = KV_DYN_NULL;
+  } else {
+    v.flags = KV_F_NULL;
+  }
   return v;
 }
 static inline kv_value kv_bool(bool b) {
