@@ -152,7 +152,7 @@ void kql_lex_next(const char *s, size_t len, size_t pos, kql_arena *a, kql_token
     while (p < len && (s[p] == ' ' || s[p] == '\t' || s[p] == '\n' || s[p] == '\r' ||
                        s[p] == '\f' || s[p] == '\v'))
       p++;
-    if (s[p] == '#' && p < len && (p == 0 || s[p - 1] == '\n')) { /* #connect directives */
+    if (p < len && s[p] == '#' && (p == 0 || s[p - 1] == '\n')) { /* #connect directives */
       while (p < len && s[p] != '\n') p++;
       continue;
     }
