@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT
  * Windows real-time ETW consumer behind etw_realtime.h: attaches to an
- * existing real-time session (OpenTraceW + ProcessTrace on a worker thread) or
+ * existing real-time session (OpenTraceW + ProcessTrace on worker threads) or
  * creates/owns private sessions for provider: specs (StartTraceW +
  * EnableTraceEx2; the NT Kernel Logger for "NT Kernel Logger" specs), converts
  * every EVENT_RECORD with plat_etw_record_to_event(), counts lost events and
@@ -52,6 +52,19 @@ typedef struct plat_etw_qitem {
   uint8_t data[];
 } plat_etw_qitem;
 
+/* One ProcessTrace worker per trace handle (ProcessTrace takes at most one
+ * real-time handle), each with its own conversion scratch. */
+typedef struct plat_etw_worker_ctx {
+  struct plat_etw_session *s;
+  TRACEHANDLE trace;
+  plat_thread *thread;
+  volatile LONG done;
+  uint8_t *scratch;
+  size_t scratch_len;
+  plat_etw_ext_item *items;
+  size_t items_cap;
+} plat_etw_worker_ctx;
+
 typedef struct plat_etw_owned {
   wchar_t name[PLAT_ETW_PROPS_NAME_CHARS];
   TRACEHANDLE control;           /* from StartTraceW */
@@ -69,9 +82,10 @@ struct plat_etw_session {
   size_t query_count;
   plat_etw_owned owned[PLAT_ETW_MAX_HANDLES];
   size_t owned_count;
-  TRACEHANDLE traces[PLAT_ETW_MAX_HANDLES];
+  plat_etw_worker_ctx workers[PLAT_ETW_MAX_HANDLES];
   size_t trace_count;
-  plat_thread *worker;
+  volatile LONG running;         /* workers not yet returned from ProcessTrace */
+  SRWLOCK cb_lock;               /* serializes on_event across workers */
   volatile LONG finished;
   volatile LONG stopping;
   bool stopped;
@@ -80,11 +94,6 @@ struct plat_etw_session {
   volatile LONG64 events;
   volatile LONG64 rt_lost_events;
   volatile LONG64 rt_lost_buffers;
-  /* conversion scratch, worker thread only */
-  uint8_t *scratch;
-  size_t scratch_len;
-  plat_etw_ext_item *items;
-  size_t items_cap;
   /* pull queue */
   SRWLOCK qlock;
   CONDITION_VARIABLE qnot_empty;
@@ -219,8 +228,9 @@ static void plat_etw_enqueue(plat_etw_session *s, const etl_event *ev) {
 }
 
 static void WINAPI plat_etw_on_record(PEVENT_RECORD rec) {
-  plat_etw_session *s = rec->UserContext;
-  if (!s) return;
+  plat_etw_worker_ctx *w = rec->UserContext;
+  if (!w) return;
+  plat_etw_session *s = w->s;
   const EVENT_HEADER *h = &rec->EventHeader;
   if (IsEqualGUID(&h->ProviderId, &plat_etw_rt_lost_guid)) {
     if (h->EventDescriptor.Opcode == 32) InterlockedIncrement64(&s->rt_lost_events);
@@ -254,64 +264,73 @@ static void WINAPI plat_etw_on_record(PEVENT_RECORD rec) {
   r.user_data = rec->UserData;
   r.user_data_len = rec->UserData ? rec->UserDataLength : 0;
   if (rec->ExtendedDataCount && rec->ExtendedData) {
-    if (s->items_cap < rec->ExtendedDataCount) {
-      plat_etw_ext_item *ni = realloc(s->items, rec->ExtendedDataCount * sizeof *ni);
+    if (w->items_cap < rec->ExtendedDataCount) {
+      plat_etw_ext_item *ni = realloc(w->items, rec->ExtendedDataCount * sizeof *ni);
       if (ni) {
-        s->items = ni;
-        s->items_cap = rec->ExtendedDataCount;
+        w->items = ni;
+        w->items_cap = rec->ExtendedDataCount;
       }
     }
     uint16_t n = 0;
-    for (USHORT i = 0; i < rec->ExtendedDataCount && n < s->items_cap; i++) {
+    for (USHORT i = 0; i < rec->ExtendedDataCount && n < w->items_cap; i++) {
       const EVENT_HEADER_EXTENDED_DATA_ITEM *x = &rec->ExtendedData[i];
-      s->items[n].ext_type = x->ExtType;
-      s->items[n].data_size = x->DataSize;
-      s->items[n].data = (const uint8_t *)(uintptr_t)x->DataPtr;
+      w->items[n].ext_type = x->ExtType;
+      w->items[n].data_size = x->DataSize;
+      w->items[n].data = (const uint8_t *)(uintptr_t)x->DataPtr;
       n++;
     }
-    r.ext_items = s->items;
+    r.ext_items = w->items;
     r.ext_count = n;
   }
   size_t need = plat_etw_ext_chain_len(&r);
-  if (need > s->scratch_len) {
-    uint8_t *ns = realloc(s->scratch, need);
+  if (need > w->scratch_len) {
+    uint8_t *ns = realloc(w->scratch, need);
     if (ns) {
-      s->scratch = ns;
-      s->scratch_len = need;
+      w->scratch = ns;
+      w->scratch_len = need;
     }
   }
   plat_etw_convert_opts co = {PLAT_ETW_CLOCK_FILETIME, s->kernel_group};
   etl_event ev;
-  plat_etw_record_to_event(&r, &co, s->scratch, s->scratch_len, &ev);
+  plat_etw_record_to_event(&r, &co, w->scratch, w->scratch_len, &ev);
   InterlockedIncrement64(&s->events);
-  if (s->on_event) s->on_event(s->ud, &ev);
-  else plat_etw_enqueue(s, &ev);
+  if (s->on_event) {
+    AcquireSRWLockExclusive(&s->cb_lock);
+    s->on_event(s->ud, &ev);
+    ReleaseSRWLockExclusive(&s->cb_lock);
+  } else {
+    plat_etw_enqueue(s, &ev);
+  }
 }
 
 static ULONG WINAPI plat_etw_on_buffer(PEVENT_TRACE_LOGFILEW lf) {
-  plat_etw_session *s = lf->Context;
+  plat_etw_worker_ctx *w = lf->Context;
+  plat_etw_session *s = w ? w->s : NULL;
   /* Returning FALSE makes ProcessTrace return. */
   return (s && s->stopping && s->owned_count == 0) ? FALSE : TRUE;
 }
 
 static void plat_etw_worker(void *arg) {
-  plat_etw_session *s = arg;
-  ULONG rc = ProcessTrace(s->traces, (ULONG)s->trace_count, NULL, NULL);
+  plat_etw_worker_ctx *w = arg;
+  plat_etw_session *s = w->s;
+  ULONG rc = ProcessTrace(&w->trace, 1, NULL, NULL);
   if (rc != ERROR_SUCCESS && rc != ERROR_CANCELLED && !s->stopping) {
     char sys[300];
     plat_win_error_text(rc, sys, sizeof sys);
     AcquireSRWLockExclusive(&s->qlock);
-    snprintf(s->error, sizeof s->error, "ProcessTrace on '%s' ended: %s%s", s->name, sys,
+    if (!s->error[0]) snprintf(s->error, sizeof s->error, "ProcessTrace on '%s' ended: %s%s", s->name, sys,
              plat_etw_hint(rc));
     ReleaseSRWLockExclusive(&s->qlock);
   } else if (!s->stopping) {
     AcquireSRWLockExclusive(&s->qlock);
-    snprintf(s->error, sizeof s->error, "real-time session '%s' was stopped by someone else",
+    if (!s->error[0]) snprintf(s->error, sizeof s->error, "real-time session '%s' was stopped by someone else",
              s->name);
     ReleaseSRWLockExclusive(&s->qlock);
   }
   AcquireSRWLockExclusive(&s->qlock);
-  InterlockedExchange(&s->finished, 1);
+  InterlockedExchange(&w->done, 1);
+  /* The session is finished when its last worker returns. */
+  if (InterlockedDecrement(&s->running) == 0) InterlockedExchange(&s->finished, 1);
   WakeAllConditionVariable(&s->qnot_empty);
   ReleaseSRWLockExclusive(&s->qlock);
 }
@@ -326,7 +345,9 @@ static int plat_etw_open_trace(plat_etw_session *s, const wchar_t *name, char *e
   lf.ProcessTraceMode = PROCESS_TRACE_MODE_REAL_TIME | PROCESS_TRACE_MODE_EVENT_RECORD;
   lf.EventRecordCallback = plat_etw_on_record;
   lf.BufferCallback = plat_etw_on_buffer;
-  lf.Context = s;
+  plat_etw_worker_ctx *w = &s->workers[s->trace_count];
+  w->s = s;
+  lf.Context = w;
   TRACEHANDLE h = OpenTraceW(&lf);
   if (h == INVALID_PROCESSTRACE_HANDLE) {
     char *u = plat_win_utf8_from_wide(name, (size_t)-1);
@@ -334,7 +355,8 @@ static int plat_etw_open_trace(plat_etw_session *s, const wchar_t *name, char *e
     free(u);
     return -1;
   }
-  s->traces[s->trace_count++] = h;
+  w->trace = h;
+  s->trace_count++;
   return 0;
 }
 
@@ -478,8 +500,10 @@ static void plat_etw_free(plat_etw_session *s) {
   for (size_t i = 0; i < s->count; i++) free(s->ring[(s->head + i) % s->cap]);
   free(s->ring);
   free(s->current);
-  free(s->scratch);
-  free(s->items);
+  for (size_t i = 0; i < PLAT_ETW_MAX_HANDLES; i++) {
+    free(s->workers[i].scratch);
+    free(s->workers[i].items);
+  }
   free(s);
 }
 
@@ -562,6 +586,7 @@ int plat_etw_open(plat_etw_session **out, const plat_etw_options *opt, char *err
   s->ud = opt->ud;
   s->kernel_group = opt->kernel_group;
   InitializeSRWLock(&s->qlock);
+  InitializeSRWLock(&s->cb_lock);
   InitializeConditionVariable(&s->qnot_empty);
   InitializeConditionVariable(&s->qnot_full);
   s->cap = opt->queue_capacity ? opt->queue_capacity : 65536;
@@ -590,17 +615,22 @@ int plat_etw_open(plat_etw_session **out, const plat_etw_options *opt, char *err
   } else {
     rc = plat_etw_open_private(s, opt, err, err_len);
   }
-  if (rc == 0 && plat_thread_start(&s->worker, plat_etw_worker, s) != 0) {
-    plat_etw_seterr(err, err_len, "cannot start the ETW worker thread: %s%s", plat_last_error(),
-                    NULL);
-    rc = -1;
+  s->running = (LONG)s->trace_count;
+  for (size_t i = 0; rc == 0 && i < s->trace_count; i++) {
+    if (plat_thread_start(&s->workers[i].thread, plat_etw_worker, &s->workers[i]) != 0) {
+      plat_etw_seterr(err, err_len, "cannot start the ETW worker thread: %s%s",
+                      plat_last_error(), NULL);
+      /* workers never started count as returned */
+      s->running -= (LONG)(s->trace_count - i);
+      rc = -1;
+    }
   }
   if (rc == 0) {
     /* ProcessTrace fails at once when the session cannot be consumed (already
      * has the maximum number of real-time consumers, access denied): report
      * that from open rather than as a silent empty stream. */
-    for (int i = 0; i < 20 && !s->finished; i++) Sleep(10);
-    if (s->finished && s->error[0]) {
+    for (int i = 0; i < 20 && !s->error[0]; i++) Sleep(10);
+    if (s->error[0]) {
       plat_etw_seterr(err, err_len, "%s%s", s->error, NULL);
       rc = -1;
     }
@@ -652,13 +682,15 @@ void plat_etw_stop(plat_etw_session *s) {
    * our consumer handle ends ProcessTrace. */
   for (size_t i = 0; i < s->owned_count; i++) plat_etw_stop_owned(&s->owned[i]);
   if (s->owned_count == 0)
-    for (size_t i = 0; i < s->trace_count; i++) CloseTrace(s->traces[i]);
-  if (s->worker) {
-    plat_thread_join(s->worker);
-    s->worker = NULL;
+    for (size_t i = 0; i < s->trace_count; i++) CloseTrace(s->workers[i].trace);
+  for (size_t i = 0; i < s->trace_count; i++) {
+    if (s->workers[i].thread) {
+      plat_thread_join(s->workers[i].thread);
+      s->workers[i].thread = NULL;
+    }
   }
   if (s->owned_count)
-    for (size_t i = 0; i < s->trace_count; i++) CloseTrace(s->traces[i]);
+    for (size_t i = 0; i < s->trace_count; i++) CloseTrace(s->workers[i].trace);
   s->trace_count = 0;
   InterlockedExchange(&s->finished, 1);
 }
