@@ -15,7 +15,10 @@
  *   == with a null operand is false (null == null too: `where x == x` keeps
  *   no row), but <, <=, >, >= with a null operand are null (`where not(x > 0)`
  *   keeps no row either);
- *   datetime - datetime = timespan; timespan / timespan = real. */
+ *   datetime - datetime = timespan; timespan / timespan = real;
+ *   x % y is never negative (-7 % 3 == 2, -5.5 % 3.0 == 0.5);
+ *   tostring(true) == "True", tostring(1.0) == "1.0" (a typed real always
+ *   shows a fraction), a dynamic bool/real prints as JSON. */
 #ifndef E2K_VALUE_KV_OPS_H
 #define E2K_VALUE_KV_OPS_H
 
