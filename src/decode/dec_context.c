@@ -322,6 +322,7 @@ void dec_schema_mark_dups(dec_schema *s) {
 }
 
 void dec_schema_prepare(dec_context *ctx, dec_schema *s) {
+  s->flags |= DEC_SF_PREPARED;
   dec_apply_fixups(s);
   dec_schema_mark_dups(s);
   kv_buf b;
@@ -530,7 +531,10 @@ static const dec_schema *dec_lookup(dec_context *ctx, const etl_event *ev) {
     k.id = ev->opcode;
     const dec_schema *s = dec_find_keyed(ctx, &k, NULL);
 #ifdef E2K_HAVE_DEC_MOF
-    if (!s) s = dec_mof_lookup(ctx, ev);
+    if (!s) {
+      s = dec_mof_lookup(ctx, ev);
+      if (s && !(s->flags & DEC_SF_PREPARED)) dec_schema_prepare(ctx, (dec_schema *)s); /* arena */
+    }
 #endif
     return s;
   }

@@ -26,7 +26,10 @@
  * matching void* slot of dec_context (mof_state, metadata_state, wpp_state),
  * which the family's _init sets and _free releases. Schemas are built with
  * dec_schema_new()/dec_schema_layout() (dec_schema.h) in the context arena
- * and registered with dec_registry_add(); names with dec_provider_name_add().
+ * and registered with dec_registry_add() (which also runs dec_schema_prepare:
+ * Kernel-Network fix-ups, duplicate-name flag, pre-escaped JSON keys; the
+ * context prepares a schema returned by dec_mof_lookup itself if needed);
+ * names with dec_provider_name_add().
  * ====================================================================== */
 
 /* --- dec_mof.c: classic kernel (MOF) events, NT Kernel Logger, EventTrace

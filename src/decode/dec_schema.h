@@ -187,9 +187,11 @@ typedef struct dec_field {
 /* Schema flags (dec_schema.flags). */
 enum {
   DEC_SF_VERSION_GUESS = 0x01, /* found by version fallback, not an exact version match */
-  DEC_SF_DUP_NAMES = 0x02      /* two fields of one object share a name (set by
+  DEC_SF_DUP_NAMES = 0x02,     /* two fields of one object share a name (set by
                                   dec_registry_add / the TraceLogging compiler; the
                                   JSON fast path then falls back to building the bag) */
+  DEC_SF_PREPARED = 0x04       /* dec_schema_prepare ran (the context runs it on any
+                                  schema a source hands back that lacks it) */
 };
 
 /* One event type. All strings are UTF-8, arena-owned, "" when unknown (never
