@@ -471,3 +471,28 @@ KQL_FN(ipv6_is_in_range) {
 }
 
 KQL_FN(ipv6_is_in_any_range) { return kql_in_any(args, argc, kql_ipv6_in_range, KV_BOOL); }
+
+/* ipv4_range_to_cidr_list(start, end): the smallest list of CIDR blocks
+ * covering [start, end] (emulator:ipv4-range-to-cidr-list-function-00). */
+KQL_FN(ipv4_range_to_cidr_list) {
+  uint32_t a, b;
+  int pa, pb;
+  if (!kql_ipv4_arg(args[0], &a, &pa) || !kql_ipv4_arg(args[1], &b, &pb) || a > b) return kv_dyn_null();
+  kv_value out = kv_dyn_array();
+  uint64_t cur = a, end = b;
+  while (cur <= end) {
+    int size = 32; /* prefix length */
+    while (size > 0) {
+      uint64_t block = (uint64_t)1 << (32 - (size - 1));
+      if ((cur & (block - 1)) != 0 || cur + block - 1 > end) break;
+      size--;
+    }
+    kv_buf t;
+    kv_buf_init(&t);
+    kql_put_ipv4(&t, (uint32_t)cur);
+    kv_buf_printf(&t, "/%d", size);
+    kv_array_push(out, kql_str_from_buf(&t));
+    cur += (uint64_t)1 << (32 - size);
+  }
+  return out;
+}

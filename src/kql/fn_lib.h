@@ -120,7 +120,7 @@ KQL_FN(ipv4_is_in_any_range); KQL_FN(ipv4_is_match); KQL_FN(ipv4_compare);
 KQL_FN(ipv4_netmask_suffix); KQL_FN(format_ipv4); KQL_FN(format_ipv4_mask); KQL_FN(parse_ipv6);
 KQL_FN(parse_ipv6_mask); KQL_FN(ipv6_compare); KQL_FN(ipv6_is_match); KQL_FN(ipv6_is_in_range);
 KQL_FN(ipv6_is_in_any_range); KQL_FN(has_ipv4); KQL_FN(has_ipv4_prefix); KQL_FN(has_any_ipv4);
-KQL_FN(has_any_ipv4_prefix);
+KQL_FN(has_any_ipv4_prefix); KQL_FN(ipv4_range_to_cidr_list);
 
 /* Table iteration (kql_fn_table.c): tests and listings. */
 size_t kql_fn_count(void);

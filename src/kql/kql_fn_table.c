@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "kql/fn_lib.h"
+#include "kql/fn_geo.h"
 #include "kql/fn_regex.h"
 
 #define F(nm, lo, hi, body, rt, fl) {#nm, lo, hi, kql_fn_##body, kql_rt_##rt, fl}
@@ -217,6 +218,7 @@ static const kql_fn_def kql_fn_table[] = {
     FN(has_ipv4_prefix, 2, 2, boolean),
     FN(has_any_ipv4, 2, -1, boolean),
     FN(has_any_ipv4_prefix, 2, -1, boolean),
+    FN(ipv4_range_to_cidr_list, 2, 2, dynamic),
     FN(parse_ipv6, 1, 1, string),
     FN(parse_ipv6_mask, 2, 2, string),
     FN(ipv6_compare, 2, 3, long),
@@ -257,6 +259,20 @@ static const kql_fn_def kql_fn_table[] = {
     FN(series_sum, 1, 1, real),
     FN(series_magnitude, 1, 1, real),
     /* KQLLIB-MORE-ROWS */
+    /* geospatial (fn_geo*.c; rows owned by the geo engineer) */
+    F(geo_distance_2points, 4, 4, geo_distance_2points, real, 0),
+    F(geo_point_in_circle, 5, 5, geo_point_in_circle, boolean, 0),
+    F(geo_azimuth, 4, 4, geo_azimuth, real, 0),
+    F(geo_angle, 6, 6, geo_angle, real, 0),
+    F(geo_line_length, 1, 1, geo_line_length, real, 0),
+    F(geo_point_to_geohash, 2, 3, geo_point_to_geohash, string, 0),
+    F(geo_geohash_to_central_point, 1, 1, geo_geohash_to_central_point, dynamic, 0),
+    F(geo_geohash_to_polygon, 1, 1, geo_geohash_to_polygon, dynamic, 0),
+    F(geo_geohash_neighbors, 1, 1, geo_geohash_neighbors, dynamic, 0),
+    F(geo_point_to_s2cell, 2, 3, geo_point_to_s2cell, string, 0),
+    F(geo_s2cell_to_central_point, 1, 1, geo_s2cell_to_central_point, dynamic, 0),
+    F(geo_s2cell_to_polygon, 1, 1, geo_s2cell_to_polygon, dynamic, 0),
+    F(geo_s2cell_neighbors, 1, 1, geo_s2cell_neighbors, dynamic, 0),
     /* regex (fn_regex.c; rows owned by the regex engineer) */
     F(extract, 3, 4, extract, extract, 0),
     F(extract_all, 2, 3, extract_all, regex_dynamic, 0),

@@ -359,6 +359,10 @@ static void test_hash_ip(void) {
        tu_j("[\"127.0.0.1\",\"127.0.0.2\"]"));
   CALL("false", "has_any_ipv4_prefix", 3, tu_s("05:04:54127.0.0.1 GET /favicon.ico 404"), tu_s("127.0."),
        tu_s("192."));
+  /* emulator:ipv4-range-to-cidr-list-function-00 */
+  CALL("[\"1.1.128.0/21\",\"1.1.136.0/22\",\"1.1.140.0/24\"]", "ipv4_range_to_cidr_list", 2, tu_s("1.1.128.0"),
+       tu_s("1.1.140.255"));
+  CALL("[\"0.0.0.0/0\"]", "ipv4_range_to_cidr_list", 2, tu_s("0.0.0.0"), tu_s("255.255.255.255"));
   /* emulator:parse-ipv6-function-00, parse-ipv6-mask-function-00 */
   CALL("\"0000:0000:0000:0000:0000:ffff:c0a8:ff00\"", "parse_ipv6", 1, tu_s("192.168.255.255/24"));
   CALL("\"fe80:0000:0000:0000:085d:e82c:9446:7900\"", "parse_ipv6_mask", 2, tu_s("fe80::85d:e82c:9446:7994/120"),
