@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: MIT
+ * Kusto's geospatial scalar functions (geo_*), with the calling convention of
+ * kql_fn.h. Bodies live in fn_geo_sphere.c (distances, azimuth, lines),
+ * fn_geo_hash.c (geohash) and fn_geo_s2.c (S2 cells); shared helpers in
+ * fn_geo_common.c. Rows in kql_fn_table.c point here. Owner: geo engineer.
+ * Formulas were fitted to the real engine's answers (tests/geo cite ids). */
+#ifndef E2K_KQL_FN_GEO_H
+#define E2K_KQL_FN_GEO_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "kql/kql_fn.h"
+
+/* ---- shared helpers (fn_geo_common.c) ---- */
+/* Kusto's sphere: haversine on a sphere of this radius reproduces
+ * geo_distance_2points and geo_line_length (emulator:geo-distance-2points-
+ * function-00, geo-line-length-function-00) to 1e-15. */
+#define KQL_GEO_EARTH_RADIUS 6371010.0
+#define KQL_GEO_PI 3.14159265358979323846
+
+/* Longitude in [-180,180] and latitude in [-90,90], both finite. */
+bool kql_geo_valid(double lng, double lat);
+/* Both arguments as a valid coordinate pair (false for null/out of range). */
+bool kql_geo_arg_point(const kv_value *args, double *lng, double *lat);
+/* Great-circle central angle in radians between two points (degrees in). */
+double kql_geo_central_angle(double lng1, double lat1, double lng2, double lat2);
+/* {"type":"Point","coordinates":[lng,lat]} */
+kv_value kql_geo_point_value(double lng, double lat);
+/* {"type":"Polygon","coordinates":[[ring...]]} from n (lng,lat) pairs; the
+ * ring is closed by repeating the first vertex. */
+kv_value kql_geo_polygon_value(const double *lnglat, int n);
+/* A GeoJSON dynamic's "type" string view ("" when absent). */
+const char *kql_geo_type(kv_value g, size_t *len);
+/* Reads one [lng, lat] position of a GeoJSON coordinates array. */
+bool kql_geo_position(kv_value pos, double *lng, double *lat);
+
+/* ---- function bodies ---- */
+kv_value kql_fn_geo_distance_2points(kql_fn_ctx *ctx, const kv_value *args, int argc);
+kv_value kql_fn_geo_point_in_circle(kql_fn_ctx *ctx, const kv_value *args, int argc);
+kv_value kql_fn_geo_azimuth(kql_fn_ctx *ctx, const kv_value *args, int argc);
+kv_value kql_fn_geo_angle(kql_fn_ctx *ctx, const kv_value *args, int argc);
+kv_value kql_fn_geo_line_length(kql_fn_ctx *ctx, const kv_value *args, int argc);
+kv_value kql_fn_geo_point_to_geohash(kql_fn_ctx *ctx, const kv_value *args, int argc);
+kv_value kql_fn_geo_geohash_to_central_point(kql_fn_ctx *ctx, const kv_value *args, int argc);
+kv_value kql_fn_geo_geohash_to_polygon(kql_fn_ctx *ctx, const kv_value *args, int argc);
+kv_value kql_fn_geo_geohash_neighbors(kql_fn_ctx *ctx, const kv_value *args, int argc);
+kv_value kql_fn_geo_point_to_s2cell(kql_fn_ctx *ctx, const kv_value *args, int argc);
+kv_value kql_fn_geo_s2cell_to_central_point(kql_fn_ctx *ctx, const kv_value *args, int argc);
+kv_value kql_fn_geo_s2cell_to_polygon(kql_fn_ctx *ctx, const kv_value *args, int argc);
+kv_value kql_fn_geo_s2cell_neighbors(kql_fn_ctx *ctx, const kv_value *args, int argc);
+
+#endif
