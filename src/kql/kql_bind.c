@@ -121,6 +121,7 @@ kql_expr *kql_expr_new(kql_ekind kind, kv_type type, uint32_t pos) {
   e->type = type;
   e->pos = pos;
   e->cval = kv_null(KV_BOOL);
+  e->wprev = kv_null(KV_BOOL);
   return e;
 }
 kql_expr *kql_expr_col(int col, kv_type t, uint32_t pos) {
@@ -143,7 +144,7 @@ static void kql_expr_addarg(kql_expr *e, kql_expr *a) {
 static kql_expr *kql_fold(kql_binder *b, kql_expr *e) {
   if (!e || e->kind == KQL_E_CONST) return e;
   if (e->kind == KQL_E_COL || e->kind == KQL_E_ROWNUM || e->kind == KQL_E_PREVNEXT ||
-      e->kind == KQL_E_PACKALL || e->kind == KQL_E_ROWCUMSUM)
+      e->kind == KQL_E_PACKALL || e->kind == KQL_E_ROWCUMSUM || e->kind == KQL_E_ROWWIN)
     return e;
   if (e->kind == KQL_E_CALL && (e->fn->flags & KQL_FN_NONDETERMINISTIC)) return e;
   for (int i = 0; i < e->nargs; i++)
@@ -885,10 +886,24 @@ static kql_expr *kql_bind_call(kql_binder *b, kql_node *n, const kv_schema *row,
     e->type = ty;
     return e;
   }
-  if (!strcmp(name, "row_number")) {
-    kql_expr *e = kql_expr_new(KQL_E_ROWNUM, KV_LONG, n->pos);
-    if (n->nkids) {
-      kql_bind_fail(b, n->pos, "not supported yet: row_number() with arguments");
+  if (!strcmp(name, "row_number") && n->nkids == 0) return kql_expr_new(KQL_E_ROWNUM, KV_LONG, n->pos);
+  if (!strcmp(name, "row_number") || !strcmp(name, "row_rank_dense") || !strcmp(name, "row_rank_min")) {
+    if (n->nkids > 2 || (name[4] == 'r' && n->nkids < 1)) {
+      kql_bind_fail(b, n->pos, "%s: wrong number of arguments", name);
+      return NULL;
+    }
+    kql_expr *e = kql_expr_new(KQL_E_ROWWIN, KV_LONG, n->pos);
+    e->op = !strcmp(name, "row_number") ? 0 : !strcmp(name, "row_rank_dense") ? 1 : 2;
+    for (int i = 0; i < n->nkids; i++) {
+      kql_expr *a = kql_bind_expr(b, n->kids[i], row, sc);
+      if (!a) {
+        kql_expr_free(e);
+        return NULL;
+      }
+      kql_expr_addarg(e, a);
+    }
+    if (e->op == 0 && !e->args[0]->is_const) {
+      kql_bind_fail(b, n->kids[0]->pos, "row_number: the start must be a constant");
       kql_expr_free(e);
       return NULL;
     }
@@ -1104,7 +1119,9 @@ static int kql_check_colname(kql_binder *b, const char *name, uint32_t pos) {
 }
 
 static bool kql_expr_uses_window(kql_expr *e) {
-  if (e->kind == KQL_E_PREVNEXT || e->kind == KQL_E_ROWNUM || e->kind == KQL_E_ROWCUMSUM) return true;
+  if (e->kind == KQL_E_PREVNEXT || e->kind == KQL_E_ROWNUM || e->kind == KQL_E_ROWCUMSUM ||
+      e->kind == KQL_E_ROWWIN)
+    return true;
   for (int k = 0; k < e->nargs; k++)
     if (kql_expr_uses_window(e->args[k])) return true;
   return false;

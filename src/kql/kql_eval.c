@@ -356,6 +356,32 @@ kv_value kql_eval(const kql_expr *e, kql_ectx *c) {
       }
       return acc;
     }
+    case KQL_E_ROWWIN: {
+      kql_expr *me = (kql_expr *)e;
+      bool restart = c->win_idx == 0;
+      if (e->nargs > 1) {
+        kv_value r = kql_eval(e->args[1], c);
+        if (kv_truth(r) == 1) restart = true;
+        kv_release(r);
+      }
+      if (e->op == 0) {
+        int64_t start = 1;
+        if (e->nargs > 0 && e->args[0]->is_const) kv_num_long(e->args[0]->cval, &start);
+        me->wcount = restart ? start : me->wcount + 1;
+        return kv_long(me->wcount);
+      }
+      kv_value term = kql_owned(kql_eval(e->args[0], c));
+      if (restart) {
+        me->wcount = 1;
+        me->wpos = 1;
+      } else {
+        me->wpos++;
+        if (!kv_same(term, me->wprev)) me->wcount = e->op == 1 ? me->wcount + 1 : me->wpos;
+      }
+      kv_release(me->wprev);
+      me->wprev = term;
+      return kv_long(me->wcount);
+    }
     case KQL_E_CAST: {
       kv_value a = kql_eval(e->args[0], c);
       kv_value r = kv_convert(a, e->type);
@@ -397,5 +423,6 @@ void kql_expr_free(kql_expr *e) {
   if (e->site_free && e->site_state) e->site_free(e->site_state);
   kql_regex_free(e->re);
   kv_release(e->cval);
+  kv_release(e->wprev);
   free(e);
 }

@@ -59,7 +59,8 @@ typedef enum kql_ekind {
   KQL_E_PREVNEXT, /* prev/next(col, offset, default): op -1 prev, +1 next */
   KQL_E_PACKALL,  /* pack_all(): bag of the row's columns */
   KQL_E_CAST,     /* kv_convert(args[0], type) */
-  KQL_E_ROWCUMSUM /* running sum over the serialized window; cval = accumulator */
+  KQL_E_ROWCUMSUM, /* running sum over the serialized window; cval = accumulator */
+  KQL_E_ROWWIN     /* op 0 row_number(start, restart), 1 row_rank_dense, 2 row_rank_min */
 } kql_ekind;
 
 enum {
@@ -93,6 +94,9 @@ struct kql_expr {
   size_t name_len;
   kql_regex *re;
   const kv_schema *row_schema; /* pack_all */
+  kv_value wprev;  /* KQL_E_ROWWIN: previous term */
+  int64_t wcount;  /* KQL_E_ROWWIN: current number / rank */
+  int64_t wpos;    /* KQL_E_ROWWIN: position in the partition */
 };
 
 /* Turns a new reference that may be a borrowed string into an owned one. */

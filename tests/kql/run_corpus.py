@@ -120,8 +120,8 @@ def norm(v, t, loco=False):
     if v is None:
         return None
     if loco and isinstance(v, str) and t not in ('string',):
-        if v == '' and t != 'dynamic':
-            return None
+        if (v == '' and t != 'dynamic') or v == '(null)':
+            return None  # KustoLoco's dump prints nulls as "(null)"
     if t == 'bool':
         if isinstance(v, str):
             return v.strip().lower() in ('true', '1')
