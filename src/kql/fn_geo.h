@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT
  * Kusto's geospatial scalar functions (geo_*), with the calling convention of
  * kql_fn.h. Bodies live in fn_geo_sphere.c (distances, azimuth, lines),
- * fn_geo_hash.c (geohash) and fn_geo_s2.c (S2 cells); shared helpers in
+ * fn_geo_shape.c (point vs line/polygon), fn_geo_hash.c (geohash) and fn_geo_s2.c (S2 cells); shared helpers in
  * fn_geo_common.c. Rows in kql_fn_table.c point here. Owner: geo engineer.
  * Formulas were fitted to the real engine's answers (tests/geo cite ids). */
 #ifndef E2K_KQL_FN_GEO_H
@@ -41,6 +41,9 @@ kv_value kql_fn_geo_point_in_circle(kql_fn_ctx *ctx, const kv_value *args, int a
 kv_value kql_fn_geo_azimuth(kql_fn_ctx *ctx, const kv_value *args, int argc);
 kv_value kql_fn_geo_angle(kql_fn_ctx *ctx, const kv_value *args, int argc);
 kv_value kql_fn_geo_line_length(kql_fn_ctx *ctx, const kv_value *args, int argc);
+kv_value kql_fn_geo_distance_point_to_line(kql_fn_ctx *ctx, const kv_value *args, int argc);
+kv_value kql_fn_geo_point_in_polygon(kql_fn_ctx *ctx, const kv_value *args, int argc);
+kv_value kql_fn_geo_distance_point_to_polygon(kql_fn_ctx *ctx, const kv_value *args, int argc);
 kv_value kql_fn_geo_point_to_geohash(kql_fn_ctx *ctx, const kv_value *args, int argc);
 kv_value kql_fn_geo_geohash_to_central_point(kql_fn_ctx *ctx, const kv_value *args, int argc);
 kv_value kql_fn_geo_geohash_to_polygon(kql_fn_ctx *ctx, const kv_value *args, int argc);

@@ -228,7 +228,7 @@ kv_value kql_fn_geo_s2cell_neighbors(kql_fn_ctx *ctx, const kv_value *args, int 
   int64_t i, j, size = (int64_t)1 << (S2_MAX_LEVEL - level);
   int face = s2_to_face_ij(id, &i, &j);
   /* Order fitted to emulator:geo-s2cell-neighbors-function-00. */
-  static const int dir[8][2] = {{-1, -1}, {1, -1}, {0, -1}, {0, 1}, {-1, 0}, {1, 0}, {-1, 1}, {1, 1}};
+  static const int dir[8][2] = {{1, 1}, {1, 0}, {-1, 0}, {0, -1}, {-1, 1}, {1, -1}, {0, 1}, {-1, -1}};
   kv_value arr = kv_dyn_array();
   uint64_t seen[8];
   int nseen = 0;

@@ -273,6 +273,9 @@ static const kql_fn_def kql_fn_table[] = {
     F(geo_s2cell_to_central_point, 1, 1, geo_s2cell_to_central_point, dynamic, 0),
     F(geo_s2cell_to_polygon, 1, 1, geo_s2cell_to_polygon, dynamic, 0),
     F(geo_s2cell_neighbors, 1, 1, geo_s2cell_neighbors, dynamic, 0),
+    F(geo_distance_point_to_line, 3, 3, geo_distance_point_to_line, real, 0),
+    F(geo_point_in_polygon, 3, 3, geo_point_in_polygon, boolean, 0),
+    F(geo_distance_point_to_polygon, 3, 3, geo_distance_point_to_polygon, real, 0),
     /* regex (fn_regex.c; rows owned by the regex engineer) */
     F(extract, 3, 4, extract, extract, 0),
     F(extract_all, 2, 3, extract_all, regex_dynamic, 0),

@@ -1,0 +1,209 @@
+/* SPDX-License-Identifier: MIT
+ * Point-versus-shape functions on Kusto's sphere, edges being great-circle
+ * arcs: geo_distance_point_to_line, geo_point_in_polygon,
+ * geo_distance_point_to_polygon. Shapes are GeoJSON dynamics (LineString,
+ * MultiLineString, Polygon with holes, MultiPolygon); an invalid shape or
+ * point gives null. Owner: geo engineer. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kql/fn_geo.h"
+#include "kql/fn_lib.h"
+
+typedef struct geo_v3 {
+  double x, y, z;
+} geo_v3;
+
+static geo_v3 geo_xyz(double lng, double lat) {
+  const double r = KQL_GEO_PI / 180.0;
+  geo_v3 v = {cos(lat * r) * cos(lng * r), cos(lat * r) * sin(lng * r), sin(lat * r)};
+  return v;
+}
+static geo_v3 geo_cross(geo_v3 a, geo_v3 b) {
+  geo_v3 c = {a.y * b.z - a.z * b.y, a.z * b.x - a.x * b.z, a.x * b.y - a.y * b.x};
+  return c;
+}
+static double geo_dot(geo_v3 a, geo_v3 b) { return a.x * b.x + a.y * b.y + a.z * b.z; }
+static double geo_len(geo_v3 a) { return sqrt(geo_dot(a, a)); }
+static double geo_ang(geo_v3 a, geo_v3 b) { return atan2(geo_len(geo_cross(a, b)), geo_dot(a, b)); }
+
+/* Angular distance from p to the minor arc a-b. Reproduces
+ * emulator:geo-distance-point-to-line-function-00 exactly. */
+static double geo_seg_dist(geo_v3 p, geo_v3 a, geo_v3 b) {
+  geo_v3 n = geo_cross(a, b);
+  double nl = geo_len(n);
+  double da = geo_ang(p, a), db = geo_ang(p, b);
+  double best = da < db ? da : db;
+  if (nl == 0.0) return best;
+  n.x /= nl;
+  n.y /= nl;
+  n.z /= nl;
+  geo_v3 q = geo_cross(n, geo_cross(p, n)); /* p projected on the great circle */
+  double ql = geo_len(q);
+  if (ql == 0.0) return best;
+  q.x /= ql;
+  q.y /= ql;
+  q.z /= ql;
+  if (geo_ang(a, q) + geo_ang(q, b) <= geo_ang(a, b) + 1e-15) {
+    double s = geo_dot(p, n);
+    if (s > 1) s = 1;
+    if (s < -1) s = -1;
+    double d = fabs(asin(s));
+    if (d < best) best = d;
+  }
+  return best;
+}
+
+/* A ring/path of positions as unit vectors (allocated, *n set); NULL when a
+ * position is invalid or there are fewer than `min` positions. */
+static geo_v3 *geo_path(kv_value coords, size_t min, size_t *n) {
+  if (!kv_is_array(coords)) return NULL;
+  size_t c = kv_array_count(coords);
+  if (c < min) return NULL;
+  geo_v3 *v = kv_malloc(c * sizeof *v);
+  for (size_t i = 0; i < c; i++) {
+    double lng, lat;
+    if (!kql_geo_position(kv_array_get(coords, i), &lng, &lat)) {
+      free(v);
+      return NULL;
+    }
+    v[i] = geo_xyz(lng, lat);
+  }
+  *n = c;
+  return v;
+}
+
+static bool geo_is(kv_value g, const char *type) {
+  size_t tl;
+  const char *t = kql_geo_type(g, &tl);
+  return tl == strlen(type) && memcmp(t, type, tl) == 0;
+}
+
+/* Minimum angular distance from p to any edge of one path; <0 if invalid. */
+static double geo_path_dist(geo_v3 p, kv_value coords, size_t min) {
+  size_t n;
+  geo_v3 *v = geo_path(coords, min, &n);
+  if (!v) return -1;
+  double best = INFINITY;
+  for (size_t i = 0; i + 1 < n; i++) {
+    double d = geo_seg_dist(p, v[i], v[i + 1]);
+    if (d < best) best = d;
+  }
+  free(v);
+  return best;
+}
+
+kv_value kql_fn_geo_distance_point_to_line(kql_fn_ctx *ctx, const kv_value *args, int argc) {
+  (void)ctx;
+  (void)argc;
+  double lng, lat;
+  if (!kql_geo_arg_point(args, &lng, &lat)) return kv_null(KV_REAL);
+  geo_v3 p = geo_xyz(lng, lat);
+  kv_value coords = kv_is_bag(args[2]) ? kv_bag_get(args[2], "coordinates", 11) : kv_dyn_null();
+  double best;
+  if (geo_is(args[2], "LineString")) {
+    best = geo_path_dist(p, coords, 2);
+    if (best < 0) return kv_null(KV_REAL);
+  } else if (geo_is(args[2], "MultiLineString")) {
+    if (!kv_is_array(coords) || kv_array_count(coords) == 0) return kv_null(KV_REAL);
+    best = INFINITY;
+    for (size_t i = 0; i < kv_array_count(coords); i++) {
+      double d = geo_path_dist(p, kv_array_get(coords, i), 2);
+      if (d < 0) return kv_null(KV_REAL);
+      if (d < best) best = d;
+    }
+  } else {
+    return kv_null(KV_REAL);
+  }
+  return kv_real(best * KQL_GEO_EARTH_RADIUS);
+}
+
+/* Polygon rings: closed, at least 3 distinct consecutive vertices
+ * (emulator:geo-point-in-polygon-function-06 is a degenerate ring -> null). */
+static bool geo_ring_ok(const geo_v3 *v, size_t n) {
+  if (n < 4 || v[0].x != v[n - 1].x || v[0].y != v[n - 1].y || v[0].z != v[n - 1].z) return false;
+  size_t distinct = 0;
+  for (size_t i = 0; i + 1 < n; i++) {
+    const geo_v3 *a = &v[i], *b = &v[i + 1];
+    if (a->x != b->x || a->y != b->y || a->z != b->z) distinct++;
+  }
+  return distinct >= 3;
+}
+
+/* Winding of the ring around p: sum of signed angles subtended at p; close
+ * to +-2*pi inside, 0 outside (small polygons; the antipode is outside). */
+static bool geo_ring_contains(geo_v3 p, const geo_v3 *v, size_t n) {
+  double sum = 0;
+  for (size_t i = 0; i + 1 < n; i++) {
+    geo_v3 a = v[i], b = v[i + 1];
+    double y = geo_dot(p, geo_cross(a, b));
+    double x = geo_dot(a, b) - geo_dot(p, a) * geo_dot(p, b);
+    sum += atan2(y, x);
+  }
+  return fabs(sum) > KQL_GEO_PI;
+}
+
+/* One GeoJSON polygon (array of rings: shell, holes): 1 inside, 0 outside,
+ * -1 invalid; *dist = angular distance to the nearest edge. */
+static int geo_polygon_test(geo_v3 p, kv_value rings, double *dist) {
+  if (!kv_is_array(rings) || kv_array_count(rings) == 0) return -1;
+  int inside = 0;
+  *dist = INFINITY;
+  for (size_t r = 0; r < kv_array_count(rings); r++) {
+    size_t n;
+    geo_v3 *v = geo_path(kv_array_get(rings, r), 4, &n);
+    if (!v) return -1;
+    if (!geo_ring_ok(v, n)) {
+      free(v);
+      return -1;
+    }
+    bool in = geo_ring_contains(p, v, n);
+    if (r == 0) inside = in;
+    else if (in) inside = 0;
+    for (size_t i = 0; i + 1 < n; i++) {
+      double d = geo_seg_dist(p, v[i], v[i + 1]);
+      if (d < *dist) *dist = d;
+    }
+    free(v);
+  }
+  return inside;
+}
+
+/* 1 inside any polygon, 0 outside all, -1 invalid; *dist as above. */
+static int geo_shape_test(const kv_value *args, double *dist) {
+  double lng, lat;
+  if (!kql_geo_arg_point(args, &lng, &lat)) return -1;
+  geo_v3 p = geo_xyz(lng, lat);
+  kv_value coords = kv_is_bag(args[2]) ? kv_bag_get(args[2], "coordinates", 11) : kv_dyn_null();
+  if (geo_is(args[2], "Polygon")) return geo_polygon_test(p, coords, dist);
+  if (!geo_is(args[2], "MultiPolygon") || !kv_is_array(coords) || kv_array_count(coords) == 0)
+    return -1;
+  int any = 0;
+  *dist = INFINITY;
+  for (size_t i = 0; i < kv_array_count(coords); i++) {
+    double d;
+    int t = geo_polygon_test(p, kv_array_get(coords, i), &d);
+    if (t < 0) return -1;
+    if (t) any = 1;
+    if (d < *dist) *dist = d;
+  }
+  return any;
+}
+
+kv_value kql_fn_geo_point_in_polygon(kql_fn_ctx *ctx, const kv_value *args, int argc) {
+  (void)ctx;
+  (void)argc;
+  double d;
+  int t = geo_shape_test(args, &d);
+  return t < 0 ? kv_null(KV_BOOL) : kv_bool(t == 1);
+}
+
+kv_value kql_fn_geo_distance_point_to_polygon(kql_fn_ctx *ctx, const kv_value *args, int argc) {
+  (void)ctx;
+  (void)argc;
+  double d;
+  int t = geo_shape_test(args, &d);
+  if (t < 0) return kv_null(KV_REAL);
+  return kv_real(t == 1 ? 0.0 : d * KQL_GEO_EARTH_RADIUS);
+}
