@@ -53,6 +53,8 @@ void cli_progress_update(cli_pipeline *p, bool final) {
 int cli_run_rows(cli_pipeline *p) {
   row_event row;
   row_event_init(&row, p->dec);
+  /* Without a query EventData is only printed: let the decoder write its JSON. */
+  if (!p->query) row_event_set_raw_json(&row, true);
   kql_row krow = row_event_as_kql_row(&row);
   cli_emit emit = {p->out, "", 0, 0};
   kql_error qe;

@@ -23,7 +23,10 @@ void row_event_init(row_event *r, dec_context *dec) {
   memset(r, 0, sizeof *r);
   r->dec = dec;
   r->data = kv_dyn_null();
+  kv_buf_init(&r->json);
 }
+
+void row_event_set_raw_json(row_event *r, bool on) { r->raw_json = on; }
 
 static void row_event_drop(row_event *r) {
   if (r->have_data) kv_release(r->data);
@@ -37,7 +40,10 @@ void row_event_bind(row_event *r, const etl_event *ev) {
   r->ev = ev;
 }
 
-void row_event_free(row_event *r) { row_event_drop(r); }
+void row_event_free(row_event *r) {
+  row_event_drop(r);
+  kv_buf_free(&r->json);
+}
 
 static const dec_names *row_names(row_event *r) {
   if (!r->have_names) {
@@ -82,6 +88,19 @@ kv_value row_event_get(row_event *r, int col) {
     case ROW_COL_ACTIVITY_ID: return kv_guid(ev->activity_id);
     case ROW_COL_RELATED_ACTIVITY_ID: return kv_guid(ev->related_activity_id);
     case ROW_COL_EVENT_DATA:
+      if (!r->have_data && r->raw_json && r->dec) {
+        r->json.len = 0;
+        dec_event_data_json(r->dec, ev, &r->json, &r->data_source, &r->data_ok);
+        kv_value raw = kv_dyn_null();
+        raw.dyn = KV_DYN_RAWJSON;
+        raw.flags = KV_F_BORROWED;
+        raw.u.s = r->json.data ? r->json.data : "{}";
+        raw.len = r->json.data ? (uint32_t)r->json.len : 2;
+        r->data = raw; /* borrowed: not released by row_event_drop */
+        r->have_data = true;
+        r->payload_decodes++;
+        return r->data;
+      }
       if (!r->have_data) {
         if (r->dec) {
           r->data = dec_event_data(r->dec, ev, &r->data_source, &r->data_ok);

@@ -50,9 +50,14 @@ typedef struct row_event {
   dec_source data_source;
   bool data_ok;
   uint64_t payload_decodes; /* how many times EventData was decoded (laziness checks) */
+  bool raw_json;           /* EventData as pre-rendered JSON text (output-only path) */
+  kv_buf json;             /* text of the current EventData in raw_json mode */
 } row_event;
 
 void row_event_init(row_event *r, dec_context *dec);
+/* Output-only mode (no query): EventData comes back as KV_DYN_RAWJSON text
+ * rendered straight by the decoder, without building a dynamic value. */
+void row_event_set_raw_json(row_event *r, bool on);
 /* Makes `ev` current; drops the previous event's cached columns. */
 void row_event_bind(row_event *r, const etl_event *ev);
 /* Borrowed value of column `col` of the current event (valid until the next bind). */

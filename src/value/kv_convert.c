@@ -211,7 +211,8 @@ static bool kv_parse_clock(const char *s, size_t len, int64_t *ticks) {
     }
   }
   if (i != len) return false;
-  if (h > 23 || m > 59 || sec > 59) return false;
+  /* 10675199 days is TimeSpan.MaxValue's day count: larger would overflow. */
+  if (h > 23 || m > 59 || sec > 59 || days > 10675199) return false;
   int64_t t = days * KV_TICKS_PER_DAY + h * INT64_C(36000000000) + m * INT64_C(600000000) +
               sec * KV_TICKS_PER_SECOND + frac;
   *ticks = neg ? -t : t;

@@ -164,7 +164,7 @@ kv_type kv_scalar_type(kv_value v) {
 /* ---- reference counting ---- */
 
 static bool kv_holds_string(kv_value v) {
-  return v.type == KV_STRING || (v.type == KV_DYNAMIC && v.dyn == KV_STRING);
+  return v.type == KV_STRING || (v.type == KV_DYNAMIC && (v.dyn == KV_STRING || v.dyn == KV_DYN_RAWJSON));
 }
 
 kv_value kv_retain(kv_value v) {

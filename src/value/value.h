@@ -43,7 +43,12 @@ typedef enum kv_type {
 enum {
   KV_DYN_NULL = 100,
   KV_DYN_ARRAY = 101,
-  KV_DYN_BAG = 102
+  KV_DYN_BAG = 102,
+  /* Pre-rendered JSON text in u.s/len (string ownership flags apply). Only
+   * the output-only path makes it (EventData printed straight from the
+   * decoder, no query); kv_to_json/kv_to_text copy it verbatim. The KQL
+   * engine never sees one. */
+  KV_DYN_RAWJSON = 103
 };
 
 /* Flag bits of kv_value.flags. */

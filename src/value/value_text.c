@@ -319,6 +319,10 @@ void kv_to_json(kv_buf *b, kv_value v) {
     kv_scalar_json(b, (kv_type)v.type, v);
     return;
   }
+  if (v.dyn == KV_DYN_RAWJSON) {
+    kv_buf_append(b, v.u.s, v.len);
+    return;
+  }
   if (v.dyn == KV_DYN_ARRAY) {
     kv_buf_putc(b, '[');
     for (size_t i = 0; i < kv_array_count(v); i++) {
