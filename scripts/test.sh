@@ -10,7 +10,7 @@ JOBS=${E2K_JOBS:-2}
 scripts/setup.sh
 
 echo "== 1/4 gcc ASan+UBSan build and tests =="
-cmake -S . -B build-test -G Ninja -DCMAKE_C_COMPILER=gcc -DCMAKE_BUILD_TYPE=Debug -DE2K_SANITIZE=ON >/dev/null
+cmake -S . -B build-test -G Ninja -DCMAKE_C_COMPILER=gcc -DCMAKE_BUILD_TYPE=RelWithDebInfo -DE2K_SANITIZE=ON >/dev/null
 ninja -C build-test -j "$JOBS"
 (cd build-test && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 ctest -j "$JOBS" --output-on-failure --timeout 1500)
 
