@@ -11,6 +11,7 @@
 #include "kql/fn_lib.h"
 #include "kql/fn_geo.h"
 #include "kql/fn_regex.h"
+#include "kql/fn_series_more.h"
 
 #define F(nm, lo, hi, body, rt, fl) {#nm, lo, hi, kql_fn_##body, kql_rt_##rt, fl}
 #define FN(nm, lo, hi, rt) F(nm, lo, hi, nm, rt, 0)
@@ -276,12 +277,31 @@ static const kql_fn_def kql_fn_table[] = {
     F(geo_distance_point_to_line, 3, 3, geo_distance_point_to_line, real, 0),
     F(geo_point_in_polygon, 3, 3, geo_point_in_polygon, boolean, 0),
     F(geo_distance_point_to_polygon, 3, 3, geo_distance_point_to_polygon, real, 0),
+    F(geo_from_wkt, 1, 1, geo_from_wkt, dynamic, 0),
+    F(geo_h3cell_level, 1, 1, geo_h3cell_level, int, 0),
+    F(geo_h3cell_parent, 1, 2, geo_h3cell_parent, string, 0),
+    F(geo_h3cell_children, 1, 2, geo_h3cell_children, dynamic, 0),
+    F(geo_polygon_area, 1, 1, geo_polygon_area, real, 0),
+    F(geo_polygon_perimeter, 1, 1, geo_polygon_perimeter, real, 0),
     /* regex (fn_regex.c; rows owned by the regex engineer) */
     F(extract, 3, 4, extract, extract, 0),
     F(extract_all, 2, 3, extract_all, regex_dynamic, 0),
     F(extractall, 2, 3, extract_all, regex_dynamic, 0), /* deprecated alias */
     F(replace_regex, 3, 3, replace_regex, regex_string, 0),
     F(regex_quote, 1, 1, regex_quote, regex_string, 0),
+    /* series statistics, filling, filters (fn_series_*.c; rows owned by series) */
+    FN(series_stats_dynamic, 1, 2, dynamic),
+    FN(series_fit_line_dynamic, 1, 1, dynamic),
+    FN(series_product, 1, 1, real),
+    FN(series_dot_product, 2, 2, real),
+    FN(series_cosine_similarity, 2, 2, real),
+    FN(series_pearson_correlation, 2, 2, real),
+    FN(series_fill_const, 2, 3, dynamic),
+    FN(series_fill_forward, 1, 2, dynamic),
+    FN(series_fill_backward, 1, 2, dynamic),
+    FN(series_fill_linear, 1, 4, dynamic),
+    FN(series_fir, 2, 4, dynamic),
+    FN(series_iir, 3, 3, dynamic),
 };
 
 const kql_fn_def *kql_fn_lookup(const char *name, size_t len) {
