@@ -48,6 +48,12 @@ kv_value kql_fn_geo_point_to_geohash(kql_fn_ctx *ctx, const kv_value *args, int 
 kv_value kql_fn_geo_geohash_to_central_point(kql_fn_ctx *ctx, const kv_value *args, int argc);
 kv_value kql_fn_geo_geohash_to_polygon(kql_fn_ctx *ctx, const kv_value *args, int argc);
 kv_value kql_fn_geo_geohash_neighbors(kql_fn_ctx *ctx, const kv_value *args, int argc);
+kv_value kql_fn_geo_polygon_area(kql_fn_ctx *ctx, const kv_value *args, int argc);
+kv_value kql_fn_geo_polygon_perimeter(kql_fn_ctx *ctx, const kv_value *args, int argc);
+kv_value kql_fn_geo_from_wkt(kql_fn_ctx *ctx, const kv_value *args, int argc);
+kv_value kql_fn_geo_h3cell_level(kql_fn_ctx *ctx, const kv_value *args, int argc);
+kv_value kql_fn_geo_h3cell_parent(kql_fn_ctx *ctx, const kv_value *args, int argc);
+kv_value kql_fn_geo_h3cell_children(kql_fn_ctx *ctx, const kv_value *args, int argc);
 kv_value kql_fn_geo_point_to_s2cell(kql_fn_ctx *ctx, const kv_value *args, int argc);
 kv_value kql_fn_geo_s2cell_to_central_point(kql_fn_ctx *ctx, const kv_value *args, int argc);
 kv_value kql_fn_geo_s2cell_to_polygon(kql_fn_ctx *ctx, const kv_value *args, int argc);

@@ -176,9 +176,59 @@ static void test_s2(void) {
   check_str(call("geo_point_to_s2cell", 3, kv_real(-73.989148), kv_real(40.743273), kv_long(10)), "89c259");
 }
 
+static void test_shapes(void) {
+  /* emulator:geo-distance-point-to-line-function-00, -04, -05 */
+  check_real("pt-line", call("geo_distance_point_to_line", 3, kv_real(-115.199625), kv_real(36.210419),
+             js("{\"type\":\"LineString\",\"coordinates\":[[-115.115385,36.229195],[-115.136995,36.200366],[-115.140252,36.192470],[-115.143558,36.188523],[-115.144076,36.181954],[-115.154662,36.174483],[-115.166431,36.176388],[-115.183289,36.175007],[-115.192612,36.176736],[-115.202485,36.173439],[-115.225355,36.174365]]}")),
+             3797.8888725332145);
+  check_null("pt-line no coords", call("geo_distance_point_to_line", 3, kv_long(1), kv_long(1), js("{\"type\":\"LineString\"}")));
+  check_null("pt-line bad lng", call("geo_distance_point_to_line", 3, kv_long(300), kv_long(3),
+             js("{\"type\":\"LineString\",\"coordinates\":[[1,1],[2,2]]}")));
+  /* emulator:geo-distance-point-to-polygon-function-00, -04 */
+  const char *park = "{\"type\":\"Polygon\",\"coordinates\":[[[-73.9495,40.7969],[-73.95807266235352,40.80068603561921],[-73.98201942443848,40.76825672305777],[-73.97317886352539,40.76455136505513],[-73.9495,40.7969]]]}";
+  check_real("pt-poly", call("geo_distance_point_to_polygon", 3, kv_real(-73.9839), kv_real(40.7705), js(park)),
+             259.9407560705964);
+  check_null("pt-poly degenerate", call("geo_distance_point_to_polygon", 3, kv_long(1), kv_long(1),
+             js("{\"type\":\"Polygon\",\"coordinates\":[[[0,0],[10,10],[10,10],[0,0]]]}")));
+  /* emulator:geo-point-in-polygon-function-05 */
+  check_null("in-poly bad lng", call("geo_point_in_polygon", 3, kv_long(200), kv_long(1),
+             js("{\"type\":\"Polygon\",\"coordinates\":[[[0,0],[10,10],[10,1],[0,0]]]}")));
+  /* emulator:geo-polygon-area-function-00, geo-polygon-perimeter-function-00 */
+  check_real("area", call("geo_polygon_area", 1, js(park)), 3475207.28346606);
+  check_real("perimeter", call("geo_polygon_perimeter", 1, js(park)), 9930.301496049382);
+}
+
+static void test_wkt_h3(void) {
+  /* emulator:geo-from-wkt-function-05, -06, -07 */
+  check_json("wkt multipolygon", call("geo_from_wkt", 1, kv_cstring("MULTIPOLYGON (((0 0, 2 0, 2 2, 0 0)),((10 10, 12 10, 12 12, 10 10)))")),
+             "{\"type\":\"MultiPolygon\",\"coordinates\":[[[[0.0,0.0],[2.0,0.0],[2.0,2.0],[0.0,0.0]]],[[[10.0,10.0],[12.0,10.0],[12.0,12.0],[10.0,10.0]]]]}");
+  check_json("wkt collection", call("geo_from_wkt", 1, kv_cstring("GEOMETRYCOLLECTION (POINT (1 1),LINESTRING (2 2, 3 3, 4 4),POLYGON ((10 10, 12 10, 12 12, 10 10)))")),
+             "{\"type\":\"GeometryCollection\",\"geometries\":[{\"type\":\"Point\",\"coordinates\":[1.0,1.0]},{\"type\":\"LineString\",\"coordinates\":[[2.0,2.0],[3.0,3.0],[4.0,4.0]]},{\"type\":\"Polygon\",\"coordinates\":[[[10.0,10.0],[12.0,10.0],[12.0,12.0],[10.0,10.0]]]}]}");
+  check_null("wkt bad", call("geo_from_wkt", 1, kv_cstring("LINESTRING")));
+  /* emulator:geo-h3cell-level-function-00, -02 */
+  kv_value lv = call("geo_h3cell_level", 1, kv_cstring("862a1072fffffff"));
+  TEST_CHECK(!kv_is_null(lv) && lv.u.i == 6);
+  check_null("h3 level bad", call("geo_h3cell_level", 1, kv_cstring("abc")));
+  /* emulator:geo-h3cell-parent-function-00, -01, -04, -05, -06 */
+  check_str(call("geo_h3cell_parent", 1, kv_cstring("862a1072fffffff")), "852a1073fffffff");
+  check_str(call("geo_h3cell_parent", 2, kv_cstring("862a1072fffffff"), kv_long(1)), "812a3ffffffffff");
+  check_str(call("geo_h3cell_parent", 1, kv_cstring("123")), "");
+  check_str(call("geo_h3cell_parent", 2, kv_cstring("862a1072fffffff"), kv_long(100)), "");
+  check_str(call("geo_h3cell_parent", 2, kv_cstring("862a1072fffffff"), kv_long(15)), "");
+  /* emulator:geo-h3cell-children-function-00, -01, -03 */
+  check_json("h3 children", call("geo_h3cell_children", 1, kv_cstring("862a1072fffffff")),
+             "[\"872a10728ffffff\",\"872a10729ffffff\",\"872a1072affffff\",\"872a1072bffffff\",\"872a1072cffffff\",\"872a1072dffffff\",\"872a1072effffff\"]");
+  kv_value ch = call("geo_h3cell_children", 2, kv_cstring("862a1072fffffff"), kv_long(9));
+  TEST_EQ_INT(kv_is_array(ch) ? (long long)kv_array_count(ch) : -1, 343);
+  kv_release(ch);
+  check_null("h3 children bad", call("geo_h3cell_children", 1, kv_cstring("abc")));
+}
+
 int main(void) {
   TEST_RUN(test_sphere);
   TEST_RUN(test_geohash);
   TEST_RUN(test_s2);
+  TEST_RUN(test_shapes);
+  TEST_RUN(test_wkt_h3);
   return e2k_test_report();
 }
