@@ -1,13 +1,14 @@
 /* SPDX-License-Identifier: MIT
  * Kusto's geospatial scalar functions (geo_*), with the calling convention of
  * kql_fn.h. Bodies live in fn_geo_sphere.c (distances, azimuth, lines),
- * fn_geo_shape.c (point vs line/polygon), fn_geo_hash.c (geohash) and fn_geo_s2.c (S2 cells); shared helpers in
+ * fn_geo_shape.c (point vs line/polygon), fn_geo_line.c (along lines), fn_geo_hash.c (geohash) and fn_geo_s2.c (S2 cells); shared helpers in
  * fn_geo_common.c. Rows in kql_fn_table.c point here. Owner: geo engineer.
  * Formulas were fitted to the real engine's answers (tests/geo cite ids). */
 #ifndef E2K_KQL_FN_GEO_H
 #define E2K_KQL_FN_GEO_H
 
 #include <stdbool.h>
+#include <math.h>
 #include <stddef.h>
 
 #include "kql/kql_fn.h"
@@ -35,6 +36,32 @@ const char *kql_geo_type(kv_value g, size_t *len);
 /* Reads one [lng, lat] position of a GeoJSON coordinates array. */
 bool kql_geo_position(kv_value pos, double *lng, double *lat);
 
+/* Unit vectors on the sphere (inline helpers shared by the shape files). */
+typedef struct geo_v3 {
+  double x, y, z;
+} geo_v3;
+
+static inline geo_v3 geo_xyz(double lng, double lat) {
+  const double r = KQL_GEO_PI / 180.0;
+  geo_v3 v = {cos(lat * r) * cos(lng * r), cos(lat * r) * sin(lng * r), sin(lat * r)};
+  return v;
+}
+static inline geo_v3 geo_cross(geo_v3 a, geo_v3 b) {
+  geo_v3 c = {a.y * b.z - a.z * b.y, a.z * b.x - a.x * b.z, a.x * b.y - a.y * b.x};
+  return c;
+}
+static inline double geo_dot(geo_v3 a, geo_v3 b) { return a.x * b.x + a.y * b.y + a.z * b.z; }
+static inline double geo_len(geo_v3 a) { return sqrt(geo_dot(a, a)); }
+static inline double geo_ang(geo_v3 a, geo_v3 b) { return atan2(geo_len(geo_cross(a, b)), geo_dot(a, b)); }
+
+/* Angular distance from p to the minor arc a-b (fn_geo_shape.c). */
+double kql_geo_seg_dist(geo_v3 p, geo_v3 a, geo_v3 b);
+/* Positions of a coordinates array as unit vectors (kv_malloc'ed, caller
+ * frees); NULL if a position is invalid or there are fewer than min. */
+geo_v3 *kql_geo_path(kv_value coords, size_t min, size_t *n);
+/* True when the GeoJSON dynamic's "type" equals type. */
+bool kql_geo_is(kv_value g, const char *type);
+
 /* ---- function bodies ---- */
 kv_value kql_fn_geo_distance_2points(kql_fn_ctx *ctx, const kv_value *args, int argc);
 kv_value kql_fn_geo_point_in_circle(kql_fn_ctx *ctx, const kv_value *args, int argc);
@@ -50,6 +77,12 @@ kv_value kql_fn_geo_geohash_to_polygon(kql_fn_ctx *ctx, const kv_value *args, in
 kv_value kql_fn_geo_geohash_neighbors(kql_fn_ctx *ctx, const kv_value *args, int argc);
 kv_value kql_fn_geo_polygon_area(kql_fn_ctx *ctx, const kv_value *args, int argc);
 kv_value kql_fn_geo_polygon_perimeter(kql_fn_ctx *ctx, const kv_value *args, int argc);
+kv_value kql_fn_geo_line_interpolate_point(kql_fn_ctx *ctx, const kv_value *args, int argc);
+kv_value kql_fn_geo_line_locate_point(kql_fn_ctx *ctx, const kv_value *args, int argc);
+kv_value kql_fn_geo_line_centroid(kql_fn_ctx *ctx, const kv_value *args, int argc);
+kv_value kql_fn_geo_closest_point_on_line(kql_fn_ctx *ctx, const kv_value *args, int argc);
+kv_value kql_fn_geo_intersects_2lines(kql_fn_ctx *ctx, const kv_value *args, int argc);
+kv_value kql_fn_geo_intersection_2lines(kql_fn_ctx *ctx, const kv_value *args, int argc);
 kv_value kql_fn_geo_from_wkt(kql_fn_ctx *ctx, const kv_value *args, int argc);
 kv_value kql_fn_geo_h3cell_level(kql_fn_ctx *ctx, const kv_value *args, int argc);
 kv_value kql_fn_geo_h3cell_parent(kql_fn_ctx *ctx, const kv_value *args, int argc);

@@ -11,26 +11,9 @@
 #include "kql/fn_geo.h"
 #include "kql/fn_lib.h"
 
-typedef struct geo_v3 {
-  double x, y, z;
-} geo_v3;
-
-static geo_v3 geo_xyz(double lng, double lat) {
-  const double r = KQL_GEO_PI / 180.0;
-  geo_v3 v = {cos(lat * r) * cos(lng * r), cos(lat * r) * sin(lng * r), sin(lat * r)};
-  return v;
-}
-static geo_v3 geo_cross(geo_v3 a, geo_v3 b) {
-  geo_v3 c = {a.y * b.z - a.z * b.y, a.z * b.x - a.x * b.z, a.x * b.y - a.y * b.x};
-  return c;
-}
-static double geo_dot(geo_v3 a, geo_v3 b) { return a.x * b.x + a.y * b.y + a.z * b.z; }
-static double geo_len(geo_v3 a) { return sqrt(geo_dot(a, a)); }
-static double geo_ang(geo_v3 a, geo_v3 b) { return atan2(geo_len(geo_cross(a, b)), geo_dot(a, b)); }
-
 /* Angular distance from p to the minor arc a-b. Reproduces
  * emulator:geo-distance-point-to-line-function-00 exactly. */
-static double geo_seg_dist(geo_v3 p, geo_v3 a, geo_v3 b) {
+double kql_geo_seg_dist(geo_v3 p, geo_v3 a, geo_v3 b) {
   geo_v3 n = geo_cross(a, b);
   double nl = geo_len(n);
   double da = geo_ang(p, a), db = geo_ang(p, b);
@@ -57,7 +40,7 @@ static double geo_seg_dist(geo_v3 p, geo_v3 a, geo_v3 b) {
 
 /* A ring/path of positions as unit vectors (allocated, *n set); NULL when a
  * position is invalid or there are fewer than `min` positions. */
-static geo_v3 *geo_path(kv_value coords, size_t min, size_t *n) {
+geo_v3 *kql_geo_path(kv_value coords, size_t min, size_t *n) {
   if (!kv_is_array(coords)) return NULL;
   size_t c = kv_array_count(coords);
   if (c < min) return NULL;
@@ -74,7 +57,7 @@ static geo_v3 *geo_path(kv_value coords, size_t min, size_t *n) {
   return v;
 }
 
-static bool geo_is(kv_value g, const char *type) {
+bool kql_geo_is(kv_value g, const char *type) {
   size_t tl;
   const char *t = kql_geo_type(g, &tl);
   return tl == strlen(type) && memcmp(t, type, tl) == 0;
@@ -83,11 +66,11 @@ static bool geo_is(kv_value g, const char *type) {
 /* Minimum angular distance from p to any edge of one path; <0 if invalid. */
 static double geo_path_dist(geo_v3 p, kv_value coords, size_t min) {
   size_t n;
-  geo_v3 *v = geo_path(coords, min, &n);
+  geo_v3 *v = kql_geo_path(coords, min, &n);
   if (!v) return -1;
   double best = INFINITY;
   for (size_t i = 0; i + 1 < n; i++) {
-    double d = geo_seg_dist(p, v[i], v[i + 1]);
+    double d = kql_geo_seg_dist(p, v[i], v[i + 1]);
     if (d < best) best = d;
   }
   free(v);
@@ -102,10 +85,10 @@ kv_value kql_fn_geo_distance_point_to_line(kql_fn_ctx *ctx, const kv_value *args
   geo_v3 p = geo_xyz(lng, lat);
   kv_value coords = kv_is_bag(args[2]) ? kv_bag_get(args[2], "coordinates", 11) : kv_dyn_null();
   double best;
-  if (geo_is(args[2], "LineString")) {
+  if (kql_geo_is(args[2], "LineString")) {
     best = geo_path_dist(p, coords, 2);
     if (best < 0) return kv_null(KV_REAL);
-  } else if (geo_is(args[2], "MultiLineString")) {
+  } else if (kql_geo_is(args[2], "MultiLineString")) {
     if (!kv_is_array(coords) || kv_array_count(coords) == 0) return kv_null(KV_REAL);
     best = INFINITY;
     for (size_t i = 0; i < kv_array_count(coords); i++) {
@@ -152,7 +135,7 @@ static int geo_polygon_test(geo_v3 p, kv_value rings, double *dist) {
   *dist = INFINITY;
   for (size_t r = 0; r < kv_array_count(rings); r++) {
     size_t n;
-    geo_v3 *v = geo_path(kv_array_get(rings, r), 4, &n);
+    geo_v3 *v = kql_geo_path(kv_array_get(rings, r), 4, &n);
     if (!v) return -1;
     if (!geo_ring_ok(v, n)) {
       free(v);
@@ -162,7 +145,7 @@ static int geo_polygon_test(geo_v3 p, kv_value rings, double *dist) {
     if (r == 0) inside = in;
     else if (in) inside = 0;
     for (size_t i = 0; i + 1 < n; i++) {
-      double d = geo_seg_dist(p, v[i], v[i + 1]);
+      double d = kql_geo_seg_dist(p, v[i], v[i + 1]);
       if (d < *dist) *dist = d;
     }
     free(v);
@@ -176,8 +159,8 @@ static int geo_shape_test(const kv_value *args, double *dist) {
   if (!kql_geo_arg_point(args, &lng, &lat)) return -1;
   geo_v3 p = geo_xyz(lng, lat);
   kv_value coords = kv_is_bag(args[2]) ? kv_bag_get(args[2], "coordinates", 11) : kv_dyn_null();
-  if (geo_is(args[2], "Polygon")) return geo_polygon_test(p, coords, dist);
-  if (!geo_is(args[2], "MultiPolygon") || !kv_is_array(coords) || kv_array_count(coords) == 0)
+  if (kql_geo_is(args[2], "Polygon")) return geo_polygon_test(p, coords, dist);
+  if (!kql_geo_is(args[2], "MultiPolygon") || !kv_is_array(coords) || kv_array_count(coords) == 0)
     return -1;
   int any = 0;
   *dist = INFINITY;
@@ -223,7 +206,7 @@ static bool geo_polygon_measure(kv_value rings, double *area, double *perim) {
   *perim = 0;
   for (size_t r = 0; r < kv_array_count(rings); r++) {
     size_t n;
-    geo_v3 *v = geo_path(kv_array_get(rings, r), 4, &n);
+    geo_v3 *v = kql_geo_path(kv_array_get(rings, r), 4, &n);
     if (!v) return false;
     if (!geo_ring_ok(v, n)) {
       free(v);
@@ -245,9 +228,9 @@ static bool geo_polygon_measure(kv_value rings, double *area, double *perim) {
  * union; until then it is an explicit "not supported yet" error. */
 static kv_value geo_measure_fn(kql_fn_ctx *ctx, const kv_value *args, bool want_area,
                                const char *name) {
-  if (geo_is(args[0], "MultiPolygon"))
+  if (kql_geo_is(args[0], "MultiPolygon"))
     return kql_fn_fail(ctx, KV_REAL, "not supported yet: %s() of a MultiPolygon", name);
-  if (!geo_is(args[0], "Polygon")) return kv_null(KV_REAL);
+  if (!kql_geo_is(args[0], "Polygon")) return kv_null(KV_REAL);
   double area, perim;
   if (!geo_polygon_measure(kv_bag_get(args[0], "coordinates", 11), &area, &perim))
     return kv_null(KV_REAL);
