@@ -83,6 +83,7 @@ kv_value kql_fn_geo_line_centroid(kql_fn_ctx *ctx, const kv_value *args, int arg
 kv_value kql_fn_geo_closest_point_on_line(kql_fn_ctx *ctx, const kv_value *args, int argc);
 kv_value kql_fn_geo_intersects_2lines(kql_fn_ctx *ctx, const kv_value *args, int argc);
 kv_value kql_fn_geo_intersection_2lines(kql_fn_ctx *ctx, const kv_value *args, int argc);
+kv_value kql_fn_geo_polygon_centroid(kql_fn_ctx *ctx, const kv_value *args, int argc);
 kv_value kql_fn_geo_from_wkt(kql_fn_ctx *ctx, const kv_value *args, int argc);
 kv_value kql_fn_geo_h3cell_level(kql_fn_ctx *ctx, const kv_value *args, int argc);
 kv_value kql_fn_geo_h3cell_parent(kql_fn_ctx *ctx, const kv_value *args, int argc);

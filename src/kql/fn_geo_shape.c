@@ -249,3 +249,43 @@ kv_value kql_fn_geo_polygon_perimeter(kql_fn_ctx *ctx, const kv_value *args, int
   (void)argc;
   return geo_measure_fn(ctx, args, false, "geo_polygon_perimeter");
 }
+
+/* Area-weighted sum of triangle-fan vertex sums, oriented so each ring
+ * counts its smaller side: reproduces emulator:geo-polygon-centroid-function-00
+ * to 1e-13. Holes subtract. MultiPolygon (a union) is refused. */
+kv_value kql_fn_geo_polygon_centroid(kql_fn_ctx *ctx, const kv_value *args, int argc) {
+  (void)argc;
+  if (kql_geo_is(args[0], "MultiPolygon"))
+    return kql_fn_fail(ctx, KV_DYNAMIC, "not supported yet: geo_polygon_centroid() of a MultiPolygon");
+  if (!kql_geo_is(args[0], "Polygon")) return kv_dyn_null();
+  kv_value rings = kv_bag_get(args[0], "coordinates", 11);
+  if (!kv_is_array(rings) || kv_array_count(rings) == 0) return kv_dyn_null();
+  geo_v3 acc = {0, 0, 0};
+  for (size_t r = 0; r < kv_array_count(rings); r++) {
+    size_t n;
+    geo_v3 *v = kql_geo_path(kv_array_get(rings, r), 4, &n);
+    if (!v) return kv_dyn_null();
+    if (!geo_ring_ok(v, n)) {
+      free(v);
+      return kv_dyn_null();
+    }
+    geo_v3 s = {0, 0, 0};
+    double area = 0;
+    for (size_t i = 1; i + 2 < n; i++) {
+      double t = geo_tri_area(v[0], v[i], v[i + 1]);
+      area += t;
+      s.x += t * (v[0].x + v[i].x + v[i + 1].x);
+      s.y += t * (v[0].y + v[i].y + v[i + 1].y);
+      s.z += t * (v[0].z + v[i].z + v[i + 1].z);
+    }
+    free(v);
+    double k = (area < 0 ? -1.0 : 1.0) * (r == 0 ? 1.0 : -1.0);
+    acc.x += k * s.x;
+    acc.y += k * s.y;
+    acc.z += k * s.z;
+  }
+  if (geo_len(acc) == 0.0) return kv_dyn_null();
+  double lat = atan2(acc.z, sqrt(acc.x * acc.x + acc.y * acc.y)) * (180.0 / KQL_GEO_PI);
+  double lng = atan2(acc.y, acc.x) * (180.0 / KQL_GEO_PI);
+  return kql_geo_point_value(lng, lat);
+}

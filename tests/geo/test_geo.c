@@ -224,11 +224,44 @@ static void test_wkt_h3(void) {
   check_null("h3 children bad", call("geo_h3cell_children", 1, kv_cstring("abc")));
 }
 
+static void test_lines(void) {
+  const char *l2 = "{\"type\":\"LineString\",\"coordinates\":[[-73.95796, 40.80042], [-73.97317, 40.764486]]}";
+  /* emulator:geo-line-interpolate-point-function-00 */
+  check_json("interpolate", call("geo_line_interpolate_point", 2, js(l2), kv_real(0.25)),
+             "{\"type\":\"Point\",\"coordinates\":[-73.96176404321828,40.79143668725723]}");
+  /* emulator:geo-line-locate-point-function-00, -01 */
+  check_real("locate", call("geo_line_locate_point", 3, js(l2), kv_real(-73.965), kv_real(40.792)),
+             0.2556013510030755);
+  check_null("locate bad", call("geo_line_locate_point", 3, js("{\"type\":\"LineString\",\"coordinates\":[[1, 1]]}"),
+                                kv_long(1), kv_long(1)));
+  /* emulator:geo-line-centroid-function-00, -02 */
+  check_json("line centroid", call("geo_line_centroid", 1, js(l2)),
+             "{\"type\":\"Point\",\"coordinates\":[-73.96556705723094,40.782453249627416]}");
+  check_json("multiline centroid", call("geo_line_centroid", 1, js("{\"type\":\"MultiLineString\",\"coordinates\":[[[-73.95798683166502,40.800556090021466],[-73.98193359375,40.76819171855746]],[[-73.94940376281738,40.79691751000055],[-73.97317886352539,40.76435634049001]]]}")),
+             "{\"type\":\"Point\",\"coordinates\":[-73.96562218400669,40.78250336313828]}");
+  /* emulator:geo-intersection-2lines-function-00, -02; geo-intersects-2lines-function-00 */
+  const char *a = "{\"type\":\"LineString\",\"coordinates\":[[-73.978929,40.785155],[-73.980903,40.782621]]}";
+  const char *b = "{\"type\":\"LineString\",\"coordinates\":[[-73.985195,40.788275],[-73.974552,40.779761]]}";
+  check_json("intersection", call("geo_intersection_2lines", 2, js(a), js(b)),
+             "{\"type\":\"Point\",\"coordinates\":[-73.97983711667098,40.783989289772165]}");
+  check_json("no intersection", call("geo_intersection_2lines", 2,
+             js("{\"type\":\"LineString\",\"coordinates\":[[1, 1],[2, 2]]}"),
+             js("{\"type\":\"LineString\",\"coordinates\":[[3, 3],[4, 4]]}")),
+             "{\"type\":\"GeometryCollection\",\"geometries\":[]}");
+  kv_value x = call("geo_intersects_2lines", 2, js(a), js(b));
+  TEST_CHECK(x.type == KV_BOOL && !kv_is_null(x) && x.u.b);
+  /* emulator:geo-polygon-centroid-function-00, -04 */
+  check_json("polygon centroid", call("geo_polygon_centroid", 1, js("{\"type\":\"Polygon\",\"coordinates\":[[[-73.9495,40.7969],[-73.95807266235352,40.80068603561921],[-73.98201942443848,40.76825672305777],[-73.97317886352539,40.76455136505513],[-73.9495,40.7969]]]}")),
+             "{\"type\":\"Point\",\"coordinates\":[-73.96573568990762,40.78255053805781]}");
+  check_null("polygon centroid bad", call("geo_polygon_centroid", 1, js("{\"type\":\"Polygon\",\"coordinates\":[[[0,0],[10,10],[10,10],[0,0]]]}")));
+}
+
 int main(void) {
   TEST_RUN(test_sphere);
   TEST_RUN(test_geohash);
   TEST_RUN(test_s2);
   TEST_RUN(test_shapes);
   TEST_RUN(test_wkt_h3);
+  TEST_RUN(test_lines);
   return e2k_test_report();
 }
