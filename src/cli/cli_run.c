@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "cli/cli_internal.h"
+#include "platform/etw_realtime.h"
 #include "platform/platform.h"
 
 void cli_error(const char *fmt, ...) {
@@ -167,6 +168,9 @@ int e2k_cli_main(int argc, char **argv) {
     dopt.tmf_count = cfg.tmfs.count;
     dopt.no_bundled_manifests = cfg.no_bundled;
     dopt.want_message = cfg.message;
+    /* Windows: TDH of this machine is the last resort for events no offline
+     * source knows (always -1 elsewhere). */
+    dopt.event_info_fallback = plat_etw_tdh_event_info;
     if (dec_context_new(&p.dec, &dopt, err, sizeof err) < 0) {
       cli_error("%s", err);
       rc = E2K_EXIT_INPUT;

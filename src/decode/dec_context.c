@@ -11,6 +11,9 @@
 #include <string.h>
 
 #include "decode/dec_int.h"
+#ifdef E2K_HAVE_DEC_METADATA
+#include "decode/dec_metadata.h"
+#endif
 
 const uint8_t DEC_GUID_EVENT_METADATA[16] = {0xc1, 0xf6, 0xcc, 0xbb, 0xd1, 0x6c, 0xc4, 0x48,
                                              0x80, 0xff, 0x83, 0x94, 0x82, 0xe3, 0x76, 0x71};
@@ -103,7 +106,7 @@ bool dec_parse_guid(const char *s, size_t len, uint8_t out[16]) {
 
 const char *dec_source_name(dec_source s) {
   static const char *const names[DEC_SRC_COUNT] = {"none", "tracelogging", "manifest", "eventsource",
-                                                  "merged-metadata", "kernel-mof", "wpp", "header"};
+                                                  "merged-metadata", "kernel-mof", "wpp", "header", "tdh"};
   return (unsigned)s < DEC_SRC_COUNT ? names[s] : "?";
 }
 
@@ -516,6 +519,27 @@ static const dec_schema *dec_find_keyed(dec_context *ctx, const dec_key *k, bool
   return dec_registry_find(ctx, k, guessed);
 }
 
+/* Asks the platform's TDH (Windows) for an event no offline source knows,
+ * compiles the TRACE_EVENT_INFO it returns with the merged-metadata code and
+ * registers it, so each event type costs one TDH call at most. */
+static const dec_schema *dec_tdh_fallback(dec_context *ctx, const etl_event *ev) {
+#ifdef E2K_HAVE_DEC_METADATA
+  const uint8_t *blob;
+  uint32_t len;
+  if (!ctx->opt.event_info_fallback || ctx->opt.event_info_fallback(ev, &blob, &len) != 0) return NULL;
+  dec_key key;
+  const dec_schema *s = dec_metadata_compile(ctx, blob, len, &key);
+  if (!s) return NULL;
+  ((dec_schema *)s)->source = DEC_SRC_TDH; /* arena-owned, not yet shared */
+  dec_registry_add(ctx, &key, s, DEC_PRIO_MERGED);
+  return s;
+#else
+  (void)ctx;
+  (void)ev;
+  return NULL;
+#endif
+}
+
 /* The schema for an event, or NULL. */
 static const dec_schema *dec_lookup(dec_context *ctx, const etl_event *ev) {
   if (ev->event_id == 0xFFFE && dec_es_is_manifest_event(ev)) return dec_es_manifest_schema(ctx);
@@ -540,7 +564,8 @@ static const dec_schema *dec_lookup(dec_context *ctx, const etl_event *ev) {
   }
   k.kind = DEC_KEY_EVENT;
   k.id = ev->event_id;
-  return dec_find_keyed(ctx, &k, NULL);
+  const dec_schema *s = dec_find_keyed(ctx, &k, NULL);
+  return s ? s : dec_tdh_fallback(ctx, ev);
 }
 
 void dec_event_names(dec_context *ctx, const etl_event *ev, dec_names *out) {

@@ -27,11 +27,19 @@ typedef struct dec_options {
   size_t tmf_count;
   bool no_bundled_manifests;         /* true: skip the manifests compiled into the binary */
   bool want_message;                 /* also render the manifest message string */
+  /* Last-resort schema source, asked only when no offline source knows an
+   * event: returns 0 and a TRACE_EVENT_INFO blob (etw-decoding.md 4.2; the
+   * blob must stay valid for the process) or -1. On Windows the CLI passes
+   * TDH (platform/etw_realtime.h plat_etw_tdh_event_info); NULL elsewhere. */
+  int (*event_info_fallback)(const etl_event *ev, const uint8_t **blob, uint32_t *len);
 } dec_options;
 
 /* Creates a decoding context. Errors (unreadable manifest, bad XML) return a
  * negative code with a one-line message "path:line:col: why" in err. */
 int dec_context_new(dec_context **out, const dec_options *opt, char *err, size_t err_len);
+/* Lifetime rule: release all EventData values (dec_event_data results and
+ * anything that retained them, e.g. query rows) before dec_context_free --
+ * their bag keys point at schema field names in the context's arena. */
 void dec_context_free(dec_context *ctx);
 
 /* Sees every event in stream order; learns EventSource manifests (0xFFFE),
@@ -63,6 +71,7 @@ typedef enum dec_source {
   DEC_SRC_KERNEL_MOF,
   DEC_SRC_WPP,
   DEC_SRC_HEADER,          /* the trace's own header/rundown records */
+  DEC_SRC_TDH,             /* Windows TDH on the machine (dec_options.event_info_fallback) */
   DEC_SRC_COUNT
 } dec_source;
 const char *dec_source_name(dec_source s);
