@@ -171,6 +171,7 @@ static kv_value kql_startof(const kv_value *args, int argc, int unit, bool end) 
   int64_t t, off = 0, s;
   if (!kql_dt_arg(args[0], &t)) return kv_null(KV_DATETIME);
   if (argc > 1 && !kql_arg_long(args[1], &off)) return kv_null(KV_DATETIME);
+  if (off > 4000000 || off < -4000000) return kv_null(KV_DATETIME); /* beyond year 9999 anyway */
   if (!kql_start_of(t, unit, off + (end ? 1 : 0), &s)) {
     /* The end of the last month of year 9999 has no "next start". */
     if (end && kql_start_of(t, unit, off, &s)) return kql_dt_make(MAX_TICKS);
@@ -228,6 +229,7 @@ KQL_FN(datetime_add) {
   int64_t n, t;
   if (part == KQL_P_BAD) return kql_fn_fail(ctx, KV_DATETIME, "datetime_add: unknown part");
   if (!kql_arg_long(args[1], &n) || !kql_dt_arg(args[2], &t)) return kv_null(KV_DATETIME);
+  if (part <= KQL_P_MONTH && (n > 1000000 || n < -1000000)) return kv_null(KV_DATETIME);
   int64_t unit;
   switch (part) {
   case KQL_P_YEAR: return kql_add_months(t, n * 12);
