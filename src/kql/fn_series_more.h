@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT
  * Declarations of the series_* bodies beyond the element-wise ones
- * (fn_series_stats.c, fn_series_fill.c, fn_series_filter.c). Included by
+ * (fn_series_stats.c, fn_series_fill.c, fn_series_filter.c,
+ * fn_series_seasonal.c). Included by
  * kql_fn_table.c next to fn_lib.h. Owner: series. */
 #ifndef E2K_KQL_FN_SERIES_MORE_H
 #define E2K_KQL_FN_SERIES_MORE_H
@@ -24,5 +25,7 @@ KQL_FN(series_fill_const); KQL_FN(series_fill_forward); KQL_FN(series_fill_backw
 KQL_FN(series_fill_linear);
 /* fn_series_filter.c */
 KQL_FN(series_fir); KQL_FN(series_iir);
+/* fn_series_seasonal.c */
+KQL_FN(series_seasonal);
 
 #endif

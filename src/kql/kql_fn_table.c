@@ -11,6 +11,7 @@
 #include "kql/fn_lib.h"
 #include "kql/fn_geo.h"
 #include "kql/fn_regex.h"
+#include "kql/fn_misc2.h"
 #include "kql/fn_series_more.h"
 
 #define F(nm, lo, hi, body, rt, fl) {#nm, lo, hi, kql_fn_##body, kql_rt_##rt, fl}
@@ -309,6 +310,12 @@ static const kql_fn_def kql_fn_table[] = {
     FN(series_fill_linear, 1, 4, dynamic),
     FN(series_fir, 2, 4, dynamic),
     FN(series_iir, 3, 3, dynamic),
+    FN(series_seasonal, 1, 2, dynamic),
+    /* punycode (fn_misc2_punycode.c; rows owned by series) */
+    FN(punycode_from_string, 1, 1, string),
+    FN(punycode_to_string, 1, 1, string),
+    FN(punycode_domain_to_string, 1, 1, string),
+    FN(punycode_domain_from_string, 1, 1, string),
 };
 
 const kql_fn_def *kql_fn_lookup(const char *name, size_t len) {

@@ -168,9 +168,54 @@ static void test_filters(void) {
   CHECK_UNSUPPORTED("series_iir", js("[1, 2]"), js("[1]"), js("[0, 1]"));
 }
 
+static void test_seasonal(void) {
+  /* emulator:series-seasonal-function-01 (explicit period 3: per-phase median) */
+  CHECK_CALL("[1.0, 3.0, 5.0, 1.0, 3.0, 5.0, 1.0, 3.0, 5.0]", "series_seasonal", js("[1, 3, 5, 1, 3, 5, 2, 4, 6]"),
+             kv_long(3));
+  CHECK_CALL("[1.5, 3.5, 5.5, 1.5, 3.5, 5.5, 1.5, 3.5, 5.5, 1.5, 3.5, 5.5]", "series_seasonal",
+             js("[1, 3, 5, 2, 4, 6, 1, 3, 5, 2, 4, 6]"), kv_long(3));
+  /* Automatic period detection is not implemented. */
+  CHECK_UNSUPPORTED("series_seasonal", js("[1, 3, 5, 2, 4, 6]"));
+}
+
+/* Calls a one-string-argument function and compares the string result. */
+static void check_str(const char *name, const char *in, const char *want) {
+  kv_value a[] = {kv_cstring(in)};
+  kv_value r = call(name, 1, a);
+  kv_buf b;
+  kv_buf_init(&b);
+  size_t len;
+  const char *got = kv_str_view(r, &b, &len);
+  TEST_CHECK_MSG(len == strlen(want) && memcmp(got, want, len) == 0, "%s(%s): got %.*s want %s", name, in, (int)len,
+                 got, want);
+  kv_buf_free(&b);
+  kv_release(r);
+}
+
+static void test_punycode(void) {
+  /* emulator:punycode-from-string-function-00 and -01, punycode-to-string-function-00 */
+  check_str("punycode_from_string", "acad\xc3\xa9mie-fran\xc3\xa7" "aise", "acadmie-franaise-npb1a");
+  check_str("punycode_from_string", "\xe8\x89\xba\xe6\x9c\xaf", "cqv902d");
+  check_str("punycode_to_string", "acadmie-franaise-npb1a", "acad\xc3\xa9mie-fran\xc3\xa7" "aise");
+  /* emulator:punycode-domain-from-string-function-00 */
+  check_str("punycode_domain_from_string", "xn--Ge-mia.Bulg.edu", "G\xc3\xa1" "e.Bulg.edu");
+  check_str("punycode_domain_from_string", "xn--Ry-lja8c.xn--Jng-uta63a.xn--Bng-9ka.com",
+            "R\xc3\xbay\xc3\xac.J\xc4\xabng\xc5\xab.B\xc3\xa0ng.com");
+  /* emulator:punycode-domain-to-string-function-00 (U+3002 and U+FF61 are dots) */
+  check_str("punycode_domain_to_string", "L\xc3\xaa L\xe1\xbb\xa3i\xe3\x80\x82Thu\xe1\xba\xadn Thi\xc3\xaan\xe3\x80\x82" "com",
+            "xn--L Li-gpa4517b.xn--Thun Thin-s4a7194f.com");
+  check_str("punycode_domain_to_string", "Kaledvoulc'h.Artor\xc4\xabjos.edu", "Kaledvoulc'h.xn--Artorjos-ejb.edu");
+  /* Not Punycode: no guessed answer. */
+  kv_value a[] = {kv_cstring("abc-\x7f!")};
+  kv_release(call("punycode_to_string", 1, a));
+  TEST_CHECK(strstr(g_err.message, "not supported yet") != NULL);
+}
+
 int main(void) {
   TEST_RUN(test_stats);
   TEST_RUN(test_fill);
   TEST_RUN(test_filters);
+  TEST_RUN(test_seasonal);
+  TEST_RUN(test_punycode);
   return e2k_test_report();
 }
