@@ -316,8 +316,6 @@ typedef struct {
   bool *matched;
   /* innerunique: left keys already seen */
   kql_table *seen;
-  kql_table *lbuf; /* innerunique: buffered left rows */
-  uint64_t *lhash;
   kv_value *vals;
   kv_value *kb;
 } kql_op_join;
@@ -349,71 +347,9 @@ static int kql_join_out(kql_op_join *j, const kql_xrow *left, const kv_value *rr
 
 static int kql_join_probe(kql_op *op, const kql_xrow *row);
 
-/* innerunique: Kusto keeps one left row per key; the engine keeps the last
- * one (emulator: join-innerunique-03), so left rows are buffered. */
-static int kql_join_push(kql_op *op, const kql_xrow *row) {
-  kql_op_join *j = (kql_op_join *)op;
-  if (j->kind != KQL_JOIN_INNERUNIQUE) return kql_join_probe(op, row);
-  for (int i = 0; i < j->left_cols; i++) j->vals[i] = kql_xrow_get(row, i);
-  kql_table_add_row(j->lbuf, j->vals);
-  return 0;
-}
-
-static const kql_op_join *kql_join_sort_ctx;
-static int kql_join_idx_cmp(const void *a, const void *b) {
-  const kql_op_join *j = kql_join_sort_ctx;
-  size_t x = *(const size_t *)a, y = *(const size_t *)b;
-  if (j->lhash[x] != j->lhash[y]) return j->lhash[x] < j->lhash[y] ? -1 : 1;
-  return x < y ? -1 : x > y ? 1 : 0;
-}
-
-static int kql_join_flush_unique(kql_op *op) {
-  kql_op_join *j = (kql_op_join *)op;
-  size_t n = j->lbuf->nrows;
-  if (!n) return 0;
-  j->lhash = kv_malloc(sizeof(uint64_t) * n);
-  size_t *idx = kv_malloc(sizeof(size_t) * n);
-  bool *keep = kv_calloc(n, sizeof(bool));
-  for (size_t r = 0; r < n; r++) {
-    kv_value *row = kql_table_row(j->lbuf, r);
-    for (int k = 0; k < j->nkeys; k++) j->kb[k] = row[j->lkeys[k]];
-    j->lhash[r] = kql_join_hash(j->kb, j->nkeys);
-    idx[r] = r;
-  }
-  kql_join_sort_ctx = j;
-  qsort(idx, n, sizeof(size_t), kql_join_idx_cmp);
-  for (size_t a = 0; a < n;) {
-    size_t e = a;
-    while (e < n && j->lhash[idx[e]] == j->lhash[idx[a]]) e++;
-    for (size_t x = a; x < e; x++) { /* keep x unless a later row has the same key */
-      kv_value *rx = kql_table_row(j->lbuf, idx[x]);
-      bool later = false;
-      for (size_t y = x + 1; y < e && !later; y++) {
-        kv_value *ry = kql_table_row(j->lbuf, idx[y]);
-        int k = 0;
-        for (; k < j->nkeys; k++)
-          if (!kv_same(rx[j->lkeys[k]], ry[j->lkeys[k]])) break;
-        later = k == j->nkeys;
-      }
-      keep[idx[x]] = !later;
-    }
-    a = e;
-  }
-  int rc = 0;
-  j->kind = KQL_JOIN_INNER; /* each kept row joins every match */
-  for (size_t r = 0; r < n && rc == 0; r++) {
-    if (!keep[r]) continue;
-    kql_xrow xr;
-    memset(&xr, 0, sizeof xr);
-    xr.vals = kql_table_row(j->lbuf, r);
-    xr.ncols = j->left_cols;
-    rc = kql_join_probe(op, &xr);
-  }
-  j->kind = KQL_JOIN_INNERUNIQUE;
-  free(idx);
-  free(keep);
-  return rc;
-}
+/* innerunique keeps the first left row of each key (emulator:
+ * join-innerunique-00..02; in -03 the engine filtered the left side first). */
+static int kql_join_push(kql_op *op, const kql_xrow *row) { return kql_join_probe(op, row); }
 
 static int kql_join_probe(kql_op *op, const kql_xrow *row) {
   kql_op_join *j = (kql_op_join *)op;
@@ -434,7 +370,6 @@ static int kql_join_probe(kql_op *op, const kql_xrow *row) {
   }
   int rc = 0;
   bool any = false;
-  kv_value *last = NULL;
   if (!has_null) {
     for (int64_t r = j->heads[h & (j->nb - 1)]; r >= 0 && rc == 0; r = j->chain[r]) {
       if (j->rhash[r] != h) continue;
@@ -445,10 +380,6 @@ static int kql_join_probe(kql_op *op, const kql_xrow *row) {
       if (k < j->nkeys) continue;
       any = true;
       j->matched[r] = true;
-      if (j->is_lookup) { /* duplicate right keys: the last row wins (fuzz: joins-lookup-union-0030) */
-        last = rr;
-        continue;
-      }
       switch (j->kind) {
         case KQL_JOIN_LEFTSEMI:
         case KQL_JOIN_LEFTANTI:
@@ -461,7 +392,6 @@ static int kql_join_probe(kql_op *op, const kql_xrow *row) {
       if (j->kind == KQL_JOIN_LEFTSEMI || j->kind == KQL_JOIN_LEFTANTI) break;
     }
   }
-  if (last) rc = kql_join_out(j, row, last);
   if (j->kind == KQL_JOIN_INNERUNIQUE && !has_null && any) kql_table_add_row(j->seen, j->kb);
   if (j->kind == KQL_JOIN_INNERUNIQUE && !has_null && !any) {
     /* a key without a match still counts as seen (no later row would match either) */
@@ -476,10 +406,7 @@ static int kql_join_probe(kql_op *op, const kql_xrow *row) {
 
 static int kql_join_finish(kql_op *op) {
   kql_op_join *j = (kql_op_join *)op;
-  if (j->kind == KQL_JOIN_INNERUNIQUE) {
-    int rc = kql_join_flush_unique(op);
-    if (rc) return rc;
-  }
+
   if (j->kind == KQL_JOIN_RIGHTOUTER || j->kind == KQL_JOIN_FULLOUTER ||
       j->kind == KQL_JOIN_RIGHTANTI || j->kind == KQL_JOIN_RIGHTSEMI) {
     for (size_t r = 0; r < j->right->nrows; r++) {
@@ -505,8 +432,6 @@ static void kql_join_destroy(kql_op *op) {
   free(j->rnull);
   free(j->matched);
   kql_table_free(j->seen);
-  kql_table_free(j->lbuf);
-  free(j->lhash);
   free(j->vals);
   free(j->kb);
 }
@@ -561,14 +486,6 @@ kql_op *kql_op_join_new(kql_exec *ex, int kind, kql_table *right, int *lkeys, in
   kv_schema ks = {kc, nkeys};
   j->seen = kql_table_new(&ks);
   free(kc);
-  kv_column *lc = kv_calloc((size_t)(left_cols ? left_cols : 1), sizeof(kv_column));
-  for (int c = 0; c < left_cols; c++) {
-    lc[c].name = "c";
-    lc[c].type = out_types[c];
-  }
-  kv_schema ls = {lc, left_cols};
-  j->lbuf = kql_table_new(&ls);
-  free(lc);
   j->vals = kv_calloc((size_t)(j->base.ncols + left_cols + 1), sizeof(kv_value));
   return &j->base;
 }
