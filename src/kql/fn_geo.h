@@ -62,6 +62,13 @@ geo_v3 *kql_geo_path(kv_value coords, size_t min, size_t *n);
 /* True when the GeoJSON dynamic's "type" equals type. */
 bool kql_geo_is(kv_value g, const char *type);
 
+/* Crossing of arcs a-b and c-d: 1 (point in *x), 0 none, -1 same great
+ * circle (fn_geo_line.c). */
+int kql_geo_arc_cross(geo_v3 a, geo_v3 b, geo_v3 c, geo_v3 d, geo_v3 *x);
+/* One GeoJSON polygon's rings vs point p: 1 inside, 0 outside, -1 invalid;
+ * *dist = angle to the nearest edge (fn_geo_shape.c). */
+int kql_geo_polygon_test(geo_v3 p, kv_value rings, double *dist);
+
 /* ---- function bodies ---- */
 kv_value kql_fn_geo_distance_2points(kql_fn_ctx *ctx, const kv_value *args, int argc);
 kv_value kql_fn_geo_point_in_circle(kql_fn_ctx *ctx, const kv_value *args, int argc);
@@ -84,6 +91,8 @@ kv_value kql_fn_geo_closest_point_on_line(kql_fn_ctx *ctx, const kv_value *args,
 kv_value kql_fn_geo_intersects_2lines(kql_fn_ctx *ctx, const kv_value *args, int argc);
 kv_value kql_fn_geo_intersection_2lines(kql_fn_ctx *ctx, const kv_value *args, int argc);
 kv_value kql_fn_geo_polygon_centroid(kql_fn_ctx *ctx, const kv_value *args, int argc);
+kv_value kql_fn_geo_intersects_2polygons(kql_fn_ctx *ctx, const kv_value *args, int argc);
+kv_value kql_fn_geo_intersects_line_with_polygon(kql_fn_ctx *ctx, const kv_value *args, int argc);
 kv_value kql_fn_geo_from_wkt(kql_fn_ctx *ctx, const kv_value *args, int argc);
 kv_value kql_fn_geo_h3cell_level(kql_fn_ctx *ctx, const kv_value *args, int argc);
 kv_value kql_fn_geo_h3cell_parent(kql_fn_ctx *ctx, const kv_value *args, int argc);

@@ -169,7 +169,7 @@ kv_value kql_fn_geo_line_centroid(kql_fn_ctx *ctx, const kv_value *args, int arg
 
 /* Crossing of arcs a-b and c-d: 1 one point (*x), 0 none, -1 the arcs lie
  * on one great circle (overlap not computed). */
-static int geo_arc_cross(geo_v3 a, geo_v3 b, geo_v3 c, geo_v3 d, geo_v3 *x) {
+int kql_geo_arc_cross(geo_v3 a, geo_v3 b, geo_v3 c, geo_v3 d, geo_v3 *x) {
   geo_v3 n1 = geo_cross(a, b), n2 = geo_cross(c, d);
   geo_v3 l = geo_cross(n1, n2);
   if (geo_len(l) <= 1e-15 * geo_len(n1) * geo_len(n2)) return -1;
@@ -198,7 +198,7 @@ static bool geo_two_lines(const kv_value *args, int *count, geo_v3 *first) {
   for (size_t i = 0; i + 1 < n1 && *count >= 0; i++) {
     for (size_t j = 0; j + 1 < n2; j++) {
       geo_v3 x;
-      int r = geo_arc_cross(v1[i], v1[i + 1], v2[j], v2[j + 1], &x);
+      int r = kql_geo_arc_cross(v1[i], v1[i + 1], v2[j], v2[j + 1], &x);
       if (r < 0) {
         *count = -1;
         break;

@@ -129,7 +129,7 @@ static bool geo_ring_contains(geo_v3 p, const geo_v3 *v, size_t n) {
 
 /* One GeoJSON polygon (array of rings: shell, holes): 1 inside, 0 outside,
  * -1 invalid; *dist = angular distance to the nearest edge. */
-static int geo_polygon_test(geo_v3 p, kv_value rings, double *dist) {
+int kql_geo_polygon_test(geo_v3 p, kv_value rings, double *dist) {
   if (!kv_is_array(rings) || kv_array_count(rings) == 0) return -1;
   int inside = 0;
   *dist = INFINITY;
@@ -159,14 +159,14 @@ static int geo_shape_test(const kv_value *args, double *dist) {
   if (!kql_geo_arg_point(args, &lng, &lat)) return -1;
   geo_v3 p = geo_xyz(lng, lat);
   kv_value coords = kv_is_bag(args[2]) ? kv_bag_get(args[2], "coordinates", 11) : kv_dyn_null();
-  if (kql_geo_is(args[2], "Polygon")) return geo_polygon_test(p, coords, dist);
+  if (kql_geo_is(args[2], "Polygon")) return kql_geo_polygon_test(p, coords, dist);
   if (!kql_geo_is(args[2], "MultiPolygon") || !kv_is_array(coords) || kv_array_count(coords) == 0)
     return -1;
   int any = 0;
   *dist = INFINITY;
   for (size_t i = 0; i < kv_array_count(coords); i++) {
     double d;
-    int t = geo_polygon_test(p, kv_array_get(coords, i), &d);
+    int t = kql_geo_polygon_test(p, kv_array_get(coords, i), &d);
     if (t < 0) return -1;
     if (t) any = 1;
     if (d < *dist) *dist = d;

@@ -291,6 +291,8 @@ static const kql_fn_def kql_fn_table[] = {
     F(geo_intersects_2lines, 2, 2, geo_intersects_2lines, boolean, 0),
     F(geo_intersection_2lines, 2, 2, geo_intersection_2lines, dynamic, 0),
     F(geo_polygon_centroid, 1, 1, geo_polygon_centroid, dynamic, 0),
+    F(geo_intersects_2polygons, 2, 2, geo_intersects_2polygons, boolean, 0),
+    F(geo_intersects_line_with_polygon, 2, 2, geo_intersects_line_with_polygon, boolean, 0),
     /* regex (fn_regex.c; rows owned by the regex engineer) */
     F(extract, 3, 4, extract, extract, 0),
     F(extract_all, 2, 3, extract_all, regex_dynamic, 0),

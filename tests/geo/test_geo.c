@@ -256,6 +256,21 @@ static void test_lines(void) {
   check_null("polygon centroid bad", call("geo_polygon_centroid", 1, js("{\"type\":\"Polygon\",\"coordinates\":[[[0,0],[10,10],[10,10],[0,0]]]}")));
 }
 
+static void test_intersects(void) {
+  /* emulator:geo-intersects-2polygons-function-00, -02 */
+  kv_value t = call("geo_intersects_2polygons", 2,
+                    js("{\"type\":\"Polygon\",\"coordinates\":[[[-73.9630937576294,40.77498840732385],[-73.963565826416,40.774383111780914],[-73.96205306053162,40.773745311181585],[-73.96160781383514,40.7743912365898],[-73.9630937576294,40.77498840732385]]]}"),
+                    js("{\"type\":\"Polygon\",\"coordinates\":[[[-73.96213352680206,40.775045280447145],[-73.9631313085556,40.774578106920345],[-73.96207988262177,40.77416780398293],[-73.96213352680206,40.775045280447145]]]}"));
+  TEST_CHECK(t.type == KV_BOOL && !kv_is_null(t) && t.u.b);
+  check_null("intersects invalid", call("geo_intersects_2polygons", 2, js("{\"type\":\"Polygon\"}"),
+             js("{\"type\":\"Polygon\",\"coordinates\":[[[-73.9495,40.7969],[-73.95807266235352,40.80068603561921],[-73.98201942443848,40.76825672305777],[-73.97317886352539,40.76455136505513],[-73.9495,40.7969]]]}")));
+  /* emulator:geo-intersects-line-with-polygon-function-00 */
+  kv_value u = call("geo_intersects_line_with_polygon", 2,
+                    js("{\"type\":\"LineString\",\"coordinates\":[[-73.985195,40.788275],[-73.974552,40.779761]]}"),
+                    js("{\"type\":\"Polygon\",\"coordinates\":[[[-73.9712905883789,40.78580561168767],[-73.98004531860352,40.775276834803655],[-73.97000312805176,40.77852663535664],[-73.9712905883789,40.78580561168767]]]}"));
+  TEST_CHECK(u.type == KV_BOOL && !kv_is_null(u) && u.u.b);
+}
+
 int main(void) {
   TEST_RUN(test_sphere);
   TEST_RUN(test_geohash);
@@ -263,5 +278,6 @@ int main(void) {
   TEST_RUN(test_shapes);
   TEST_RUN(test_wkt_h3);
   TEST_RUN(test_lines);
+  TEST_RUN(test_intersects);
   return e2k_test_report();
 }
