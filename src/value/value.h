@@ -174,6 +174,10 @@ static inline kv_value kv_dyn_null(void) {
 }
 kv_value kv_dyn_array(void);                 /* empty array */
 kv_value kv_dyn_bag(void);                   /* empty bag, keys kept in insertion order */
+/* Empty bag with room for n entries in the same allocation as the bag (for
+ * builders that know the field count, e.g. the decoder's EventData); it
+ * still grows past n. Same semantics as kv_dyn_bag. */
+kv_value kv_dyn_bag_sized(size_t n);
 kv_value kv_to_dynamic(kv_value v);          /* wraps a scalar (borrowed) as a dynamic scalar */
 kv_value kv_from_dynamic(kv_value v);        /* unwraps a dynamic scalar to its typed form; else retains */
 
@@ -205,6 +209,13 @@ bool kv_bag_has(kv_value bag, const char *key, size_t key_len);
 /* idx-th entry in insertion order; key returned as pointer + length. */
 kv_value kv_bag_entry(kv_value bag, size_t idx, const char **key, size_t *key_len);
 bool kv_bag_remove(kv_value bag, const char *key, size_t key_len);
+/* kv_bag_set without copying the key, for keys from long-lived storage
+ * (the decoder's schema field names). Lifetime rule: key[0..key_len] must
+ * stay valid and unchanged until the bag -- and every value that retains
+ * it -- is released; kv_bag_entry then hands out this pointer. key[key_len]
+ * must be readable: when it is not '\0' the key is copied as kv_bag_set
+ * does. Otherwise identical to kv_bag_set (an existing key is replaced). */
+void kv_bag_set_static_key(kv_value bag, const char *key, size_t key_len, kv_value item);
 
 /* ---- text ---- */
 /* Growable byte buffer with a sticky out-of-memory flag (aborts on OOM). */
@@ -231,7 +242,8 @@ void kv_buf_json_string(kv_buf *b, const char *s, size_t len);
  *   datetime: 2012-06-19T20:33:52.8135944Z (7 fractional digits, always)
  *   timespan: [-][d.]hh:mm:ss[.fffffff]
  *   guid:     lower-case, no braces
- *   real:     shortest round-trip; NaN, Infinity, -Infinity
+ *   real:     shortest round-trip; NaN, Infinity, -Infinity (kv_to_json and
+ *             kv_to_text add ".0" to integral values, as Kusto prints 2.0)
  *   bool:     true/false */
 void kv_format_datetime(kv_buf *b, int64_t ticks);
 void kv_format_timespan(kv_buf *b, int64_t ticks);

@@ -242,6 +242,11 @@ void kv_format_timespan(kv_buf *b, int64_t ticks) {
 }
 
 void kv_format_guid(kv_buf *b, const uint8_t g[16]) {
+  static const uint8_t zero[16];
+  if (memcmp(g, zero, 16) == 0) { /* ActivityId is usually empty */
+    kv_buf_append(b, "00000000-0000-0000-0000-000000000000", 36);
+    return;
+  }
   /* Data1..3 are little-endian in storage, printed big-endian. */
   static const uint8_t order[16] = {3, 2, 1, 0, 5, 4, 7, 6, 8, 9, 10, 11, 12, 13, 14, 15};
   static const char hex[] = "0123456789abcdef";
@@ -273,6 +278,16 @@ void kv_format_real(kv_buf *b, double r) {
   kv_buf_puts(b, tmp);
 }
 
+/* A real as Kusto's outputs show it: integral values keep a fraction (2.0,
+ * -0.0), so a real written to JSON never reads back as a long. */
+static void kv_format_real_output(kv_buf *b, double r) {
+  size_t start = b->len;
+  kv_format_real(b, r);
+  if (!memchr(b->data + start, '.', b->len - start) && !memchr(b->data + start, 'e', b->len - start) &&
+      !isnan(r) && !isinf(r))
+    kv_buf_append(b, ".0", 2);
+}
+
 /* ---- JSON and text ---- */
 
 static void kv_scalar_json(kv_buf *b, kv_type t, kv_value v) {
@@ -287,7 +302,7 @@ static void kv_scalar_json(kv_buf *b, kv_type t, kv_value v) {
         kv_format_real(b, v.u.r);
         kv_buf_putc(b, '"');
       } else {
-        kv_format_real(b, v.u.r);
+        kv_format_real_output(b, v.u.r);
       }
       break;
     case KV_STRING: kv_buf_json_string(b, v.u.s, v.len); break;
@@ -358,7 +373,7 @@ void kv_to_text(kv_buf *b, kv_value v) {
     case KV_TIMESPAN: kv_format_timespan(b, v.u.i); break;
     case KV_GUID: kv_format_guid(b, v.u.g); break;
     case KV_REAL:
-    case KV_DECIMAL: kv_format_real(b, v.u.r); break;
+    case KV_DECIMAL: kv_format_real_output(b, v.u.r); break;
     case KV_DYNAMIC: kv_to_json(b, v); break;
     default: kv_scalar_json(b, t, v); break;
   }

@@ -69,7 +69,8 @@ static void test_json(void) {
   json_roundtrip("\"\\u00e9\\ud83d\\ude00\"", "\"\xc3\xa9\xf0\x9f\x98\x80\"");
   json_roundtrip("-0", "0");
   json_roundtrip("12345678901234567890", "1.2345678901234567e+19");
-  json_roundtrip("[1e2, -3.25E-1]", "[100,-0.325]");
+  json_roundtrip("[1e2, -3.25E-1, -0.0]", "[100.0,-0.325,-0.0]");
+  json_roundtrip("[2.5e-7, 1e300]", "[2.5e-07,1e+300]");
   json_roundtrip("{\"k\":1,\"k\":2}", "{\"k\":2}");
   const char *bad[] = {"", "{", "[1,]", "{\"a\" 1}", "tru", "\"abc", "01", "1.", "[1] x", "\"\\x\"", "{\"a\":1,}"};
   for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
