@@ -701,7 +701,7 @@ static bool walk_element(dec_walk_state *w, uint16_t idx, kv_value *out, bool *d
       *out = kv_dyn_null();
       ok = walk_list(w, f->first_member, f->member_count, kv_dyn_null());
     } else {
-      kv_value sub = kv_dyn_bag();
+      kv_value sub = kv_dyn_bag_sized(f->member_count);
       ok = walk_list(w, f->first_member, f->member_count, sub);
       *out = sub; /* partial struct is kept, the marker is inside */
     }
@@ -821,7 +821,9 @@ static void out_value(dec_walk_state *w, walk_out *o, const dec_field *key, kv_v
     json_fast_value(w->json, v);
     kv_release(v);
   } else if (key) {
-    kv_bag_set(o->target, key->name, key->name_len, v);
+    /* Field names live in the context arena until dec_context_free: the
+     * bag keeps pointers to them (see decode.h, EventData lifetime). */
+    kv_bag_set_static_key(o->target, key->name, key->name_len, v);
   } else {
     kv_array_push(o->target, v);
   }
@@ -927,7 +929,7 @@ static bool walk_list(dec_walk_state *w, uint16_t first, uint16_t count, kv_valu
     bool was_first = o.first;
     walk_out *dst = &o, sink = {kv_dyn_null(), true};
     if (hidden && !w->json) { /* decoded to advance, then dropped */
-      sink.target = kv_dyn_bag();
+      sink.target = kv_dyn_bag_sized(1);
       dst = &sink;
     }
     out_begin(w, dst, f);
@@ -941,7 +943,8 @@ static bool walk_list(dec_walk_state *w, uint16_t first, uint16_t count, kv_valu
     }
     if (dst == &sink) {
       if (!ok) /* the marker must stay visible */
-        kv_bag_set(bag, f->name, f->name_len, kv_retain(kv_bag_get(sink.target, f->name, f->name_len)));
+        kv_bag_set_static_key(bag, f->name, f->name_len,
+                              kv_retain(kv_bag_get(sink.target, f->name, f->name_len)));
       kv_release(sink.target);
     }
   }
@@ -971,7 +974,7 @@ static bool dec_walk_run(const dec_schema *s, const uint8_t *payload, size_t len
 
 kv_value dec_walk(const dec_schema *s, const uint8_t *payload, size_t len, unsigned pointer_size,
                   bool *ok) {
-  kv_value bag = kv_dyn_bag();
+  kv_value bag = kv_dyn_bag_sized(s ? s->top_count : 0);
   bool good = true;
   if (s && s->field_count) good = dec_walk_run(s, payload, len, pointer_size, bag, NULL);
   if (ok) *ok = good;

@@ -52,10 +52,11 @@ typedef struct kv_heapstr {
 } kv_heapstr;
 
 typedef struct kv_bag_slot {
-  char *key;      /* owned, NUL-terminated */
-  uint32_t key_len;
+  const char *key;        /* NUL-terminated; owned (freed with the bag) unless key_static */
+  uint32_t key_len : 31;
+  uint32_t key_static : 1; /* set by kv_bag_set_static_key: storage outlives the bag */
   uint32_t hash;
-  kv_value val;   /* owned */
+  kv_value val;            /* owned */
 } kv_bag_slot;
 
 struct kv_array {
@@ -72,7 +73,14 @@ struct kv_bag {
   kv_bag_slot *entries; /* insertion order */
   int32_t *index;        /* open-addressing slots -> entry idx, or NULL for small bags */
   size_t index_cap;      /* power of two */
+  /* kv_dyn_bag_sized(n): the first n slots live in the bag's own block
+   * (entries == inline_slots until the bag outgrows them). */
+  kv_bag_slot inline_slots[];
 };
+
+/* Largest reservation kv_dyn_bag_sized honours; more entries still fit
+ * (the bag grows as usual), they just cost a second block. */
+enum { KV_BAG_RESERVE_MAX = 1024 };
 
 static kv_heapstr *kv_str_header(const char *data) {
   return (kv_heapstr *)(void *)((char *)data - offsetof(kv_heapstr, data));
@@ -129,14 +137,24 @@ kv_value kv_dyn_array(void) {
   return v;
 }
 
-kv_value kv_dyn_bag(void) {
-  kv_bag *b = kv_calloc(1, sizeof *b);
+kv_value kv_dyn_bag_sized(size_t n) {
+  if (n > KV_BAG_RESERVE_MAX) n = KV_BAG_RESERVE_MAX;
+  /* One block for the bag header and its first n entries: a bag built once
+   * per event costs one malloc instead of two. */
+  kv_bag *b = kv_malloc(sizeof *b + n * sizeof(kv_bag_slot));
   b->refs = 1;
+  b->count = 0;
+  b->cap = n;
+  b->entries = n ? b->inline_slots : NULL;
+  b->index = NULL;
+  b->index_cap = 0;
   kv_value v = kv_make(KV_DYNAMIC);
   v.dyn = KV_DYN_BAG;
   v.u.bag = b;
   return v;
 }
+
+kv_value kv_dyn_bag(void) { return kv_dyn_bag_sized(0); }
 
 kv_value kv_to_dynamic(kv_value v) {
   if (v.type == KV_DYNAMIC) return kv_retain(v);
@@ -196,10 +214,10 @@ static void kv_array_destroy(kv_array *a) {
 
 static void kv_bag_destroy(kv_bag *b) {
   for (size_t i = 0; i < b->count; i++) {
-    free(b->entries[i].key);
+    if (!b->entries[i].key_static) free((char *)b->entries[i].key);
     kv_release(b->entries[i].val);
   }
-  free(b->entries);
+  if (b->entries != b->inline_slots) free(b->entries);
   free(b->index);
   free(b);
 }
@@ -220,6 +238,20 @@ void kv_release(kv_value v) {
   }
 }
 
+/* Owned item -> the dynamic form a container stores, moving the reference
+ * (same result as kv_to_dynamic + kv_release without touching the count).
+ * Borrowed strings must have been copied by the caller. */
+static kv_value kv_dynamic_take(kv_value owned) {
+  if (owned.type == KV_DYNAMIC) return owned;
+  if (owned.flags & KV_F_NULL) {
+    kv_release(owned);
+    return kv_dyn_null();
+  }
+  owned.dyn = owned.type;
+  owned.type = KV_DYNAMIC;
+  return owned;
+}
+
 /* ---- arrays ---- */
 
 void kv_array_push(kv_value arr, kv_value item) {
@@ -234,12 +266,7 @@ void kv_array_push(kv_value arr, kv_value item) {
   }
   /* A dynamic array holds dynamic elements; borrowed strings must be owned. */
   kv_value owned = (item.flags & KV_F_BORROWED) ? kv_retain(item) : item;
-  if (owned.type != KV_DYNAMIC) {
-    kv_value d = kv_to_dynamic(owned);
-    kv_release(owned);
-    owned = d;
-  }
-  a->items[a->count++] = owned;
+  a->items[a->count++] = kv_dynamic_take(owned);
 }
 
 size_t kv_array_count(kv_value arr) { return kv_is_array(arr) ? arr.u.arr->count : 0; }
@@ -261,6 +288,7 @@ static uint32_t kv_key_hash(const char *k, size_t n) {
 }
 
 enum { KV_BAG_INDEX_MIN = 12 };
+#define KV_BAG_KEY_MAX ((size_t)0x7FFFFFFF)
 
 static void kv_bag_reindex(kv_bag *b) {
   size_t cap = 16;
@@ -293,18 +321,16 @@ static long kv_bag_find(const kv_bag *b, const char *key, size_t len, uint32_t h
   return -1;
 }
 
-void kv_bag_set(kv_value bag, const char *key, size_t key_len, kv_value item) {
+/* Shared by kv_bag_set and kv_bag_set_static_key; static_key means `key`
+ * is NUL-terminated storage that outlives the bag (not copied, not freed). */
+static void kv_bag_put(kv_value bag, const char *key, size_t key_len, kv_value item, bool static_key) {
   if (!kv_is_bag(bag)) {
     kv_release(item);
     return;
   }
   kv_bag *b = bag.u.bag;
-  kv_value owned = (item.flags & KV_F_BORROWED) ? kv_retain(item) : item;
-  if (owned.type != KV_DYNAMIC) {
-    kv_value d = kv_to_dynamic(owned);
-    kv_release(owned);
-    owned = d;
-  }
+  if (key_len > KV_BAG_KEY_MAX) key_len = KV_BAG_KEY_MAX; /* slots hold 31-bit lengths */
+  kv_value owned = kv_dynamic_take((item.flags & KV_F_BORROWED) ? kv_retain(item) : item);
   uint32_t h = kv_key_hash(key, key_len);
   long at = kv_bag_find(b, key, key_len, h);
   if (at >= 0) {
@@ -313,12 +339,20 @@ void kv_bag_set(kv_value bag, const char *key, size_t key_len, kv_value item) {
     return;
   }
   if (b->count == b->cap) {
-    b->cap = b->cap ? b->cap * 2 : 8;
-    b->entries = kv_realloc(b->entries, b->cap * sizeof *b->entries);
+    size_t cap = b->cap ? b->cap * 2 : 8;
+    if (b->entries == b->inline_slots) { /* outgrew the reserved slots: move out */
+      kv_bag_slot *e = kv_malloc(cap * sizeof *e);
+      memcpy(e, b->entries, b->count * sizeof *e);
+      b->entries = e;
+    } else {
+      b->entries = kv_realloc(b->entries, cap * sizeof *b->entries);
+    }
+    b->cap = cap;
   }
   kv_bag_slot *e = &b->entries[b->count++];
-  e->key = kv_strndup(key, key_len);
+  e->key = static_key ? key : kv_strndup(key, key_len);
   e->key_len = (uint32_t)key_len;
+  e->key_static = static_key;
   e->hash = h;
   e->val = owned;
   if (b->count >= KV_BAG_INDEX_MIN && (!b->index || b->count * 2 > b->index_cap)) {
@@ -328,6 +362,16 @@ void kv_bag_set(kv_value bag, const char *key, size_t key_len, kv_value item) {
     while (b->index[s] >= 0) s = (s + 1) & (b->index_cap - 1);
     b->index[s] = (int32_t)(b->count - 1);
   }
+}
+
+void kv_bag_set(kv_value bag, const char *key, size_t key_len, kv_value item) {
+  kv_bag_put(bag, key, key_len, item, false);
+}
+
+void kv_bag_set_static_key(kv_value bag, const char *key, size_t key_len, kv_value item) {
+  /* Entries hand out NUL-terminated keys: a key without its NUL at key[len]
+   * (a truncated name) is copied like kv_bag_set does. */
+  kv_bag_put(bag, key, key_len, item, key_len <= KV_BAG_KEY_MAX && key[key_len] == '\0');
 }
 
 size_t kv_bag_count(kv_value bag) { return kv_is_bag(bag) ? bag.u.bag->count : 0; }
@@ -359,7 +403,7 @@ bool kv_bag_remove(kv_value bag, const char *key, size_t key_len) {
   kv_bag *b = bag.u.bag;
   long at = kv_bag_find(b, key, key_len, kv_key_hash(key, key_len));
   if (at < 0) return false;
-  free(b->entries[at].key);
+  if (!b->entries[at].key_static) free((char *)b->entries[at].key);
   kv_release(b->entries[at].val);
   memmove(&b->entries[at], &b->entries[at + 1], (b->count - (size_t)at - 1) * sizeof *b->entries);
   b->count--;
