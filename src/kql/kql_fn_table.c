@@ -318,6 +318,7 @@ static const kql_fn_def kql_fn_table[] = {
     FN(punycode_to_string, 1, 1, string),
     FN(punycode_domain_to_string, 1, 1, string),
     FN(punycode_domain_from_string, 1, 1, string),
+    FN(beta_pdf, 3, 3, real), /* fn_misc2_beta.c */
 };
 
 const kql_fn_def *kql_fn_lookup(const char *name, size_t len) {

@@ -211,11 +211,23 @@ static void test_punycode(void) {
   TEST_CHECK(strstr(g_err.message, "not supported yet") != NULL);
 }
 
+static void test_beta(void) {
+  /* emulator:beta-pdf-function-00 */
+  CHECK_CALL("0.746176019310951", "beta_pdf", kv_real(0.5), kv_real(10.0), kv_real(20.0));
+  kv_value a[] = {kv_real(1.5), kv_real(10.0), kv_real(20.0)};
+  kv_value r = call("beta_pdf", 3, a);
+  TEST_CHECK(r.type == KV_REAL && isnan(r.u.r));
+  kv_value b[] = {kv_real(0.1), kv_real(-1.0), kv_real(20.0)};
+  r = call("beta_pdf", 3, b);
+  TEST_CHECK(r.type == KV_REAL && isnan(r.u.r));
+}
+
 int main(void) {
   TEST_RUN(test_stats);
   TEST_RUN(test_fill);
   TEST_RUN(test_filters);
   TEST_RUN(test_seasonal);
   TEST_RUN(test_punycode);
+  TEST_RUN(test_beta);
   return e2k_test_report();
 }
