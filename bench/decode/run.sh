@@ -21,6 +21,6 @@ for f in net.4.5.x86.etl.zip net.4.5.2.x64.etl.zip; do
     case $mode in value) opt= ;; nojson) opt=--nojson ;; fast) opt=--fast ;; esac
     printf '%-22s %-7s ' "$f" "$mode"
     # shellcheck disable=SC2086
-    "$BIN" --repeat "$REPEAT" $opt "$ROOT/tests/data/etl/perfview/$f"
+    "$BIN" --repeat "$REPEAT" $opt "$ROOT/tests/data/etl/perfview/$f" 2>&1
   done
 done
