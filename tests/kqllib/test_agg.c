@@ -36,8 +36,8 @@ static void test_counts_sums(void) {
   AGG("0", "count", 0, 0, NULL);
   /* emulator:summarize-operator-07: sum/avg skip nulls */
   kv_value r3[3] = {tu_null(KV_REAL), tu_r(5), tu_r(5)};
-  AGG("10", "sum", 1, 3, r3);
-  AGG("5", "avg", 1, 3, r3);
+  AGG("10.0", "sum", 1, 3, r3);
+  AGG("5.0", "avg", 1, 3, r3);
   /* fuzz:agent-aggregation-0043.3: sumif / countif */
   kv_value r4[6] = {tu_l(10), kv_bool(true), tu_l(-10), kv_bool(false), tu_l(20), kv_bool(true)};
   AGG("30", "sumif", 2, 3, r4);
@@ -45,7 +45,7 @@ static void test_counts_sums(void) {
   AGG("2", "countif", 1, 3, r5);
   /* fuzz:agent-null-and-edge-0014.2: min/max with inf */
   kv_value r6[3] = {tu_r(1), tu_r(INFINITY), tu_null(KV_REAL)};
-  AGG("1", "min", 1, 3, r6);
+  AGG("1.0", "min", 1, 3, r6);
   AGG("\"Infinity\"", "max", 1, 3, r6);
   /* emulator:binary-all-and/or/xor-aggregation-function-00: 0xCAFEF00D */
   kv_value ba[4] = {tu_l(0xFFFFFFFF), tu_l(0xFFFFF00F), tu_l(0xCFFFFFFD), tu_l(0xFAFEFFFF)};

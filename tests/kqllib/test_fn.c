@@ -23,7 +23,7 @@ static void test_conversion_conditional(void) {
   CALL("2", "max_of", 2, tu_null(KV_INT), tu_i(2));
   /* fuzz:agent-type-casts-coercion-0033.3: max_of(int, long, real) is real 3 */
   kv_type t;
-  TEST_EQ_STR(tu_call("max_of", &t, 3, tu_i(1), tu_l(2), tu_r(3)), "3");
+  TEST_EQ_STR(tu_call("max_of", &t, 3, tu_i(1), tu_l(2), tu_r(3)), "3.0");
   TEST_EQ_INT(t, KV_REAL);
   /* fuzz:agent-type-casts-coercion-0024.3 / 0042.2 / 0045 */
   CALL("\"null\"", "gettype", 1, tu_null(KV_DYNAMIC));
@@ -227,13 +227,13 @@ static void test_math(void) {
   CALL("10", "bin", 2, tu_l(14), tu_l(5));
   CALL("-10", "bin", 2, tu_l(-6), tu_l(5));
   /* emulator:ceiling-function-00, sign-function-00, abs-function-00 */
-  CALL("-1", "ceiling", 1, tu_r(-1.1));
-  CALL("1", "ceiling", 1, tu_r(0.9));
-  CALL("-1", "sign", 1, tu_l(-42));
-  CALL("1", "sign", 1, tu_r(11.2));
+  CALL("-1.0", "ceiling", 1, tu_r(-1.1));
+  CALL("1.0", "ceiling", 1, tu_r(0.9));
+  CALL("-1.0", "sign", 1, tu_l(-42));
+  CALL("1.0", "sign", 1, tu_r(11.2));
   CALL("5", "abs", 1, tu_l(-5));
   /* emulator:pow-function-00, exp-function-00, log-function-00 */
-  CALL("8", "pow", 2, tu_l(2), tu_l(3));
+  CALL("8.0", "pow", 2, tu_l(2), tu_l(3));
   CALL("7.38905609893065", "exp", 1, tu_l(2));
   CALL("1.6094379124341003", "log", 1, tu_l(5));
   CALL("0.6989700043360189", "log10", 1, tu_l(5));
@@ -309,7 +309,7 @@ static void test_dynamic(void) {
   CALL("[1,\"2\",\"00:00:02\"]", "pack_array", 3, tu_l(1), tu_s("2"), tu_ts("2s"));
   /* fuzz:agent-dynamic-json-0035.3: array_sum is real */
   kv_type t;
-  TEST_EQ_STR(tu_call("array_sum", &t, 1, tu_j("[3,4,5]")), "12");
+  TEST_EQ_STR(tu_call("array_sum", &t, 1, tu_j("[3,4,5]")), "12.0");
   TEST_EQ_INT(t, KV_REAL);
 }
 
@@ -398,7 +398,7 @@ static void test_misc(void) {
   CALL("-1", "has_any_index", 2, tu_s("this is an example"), tu_j("[]"));
   /* emulator:series-add/divide/sign-function-00 */
   CALL("[5,4,5]", "series_add", 2, tu_j("[1,2,4]"), tu_j("[4,2,1]"));
-  CALL("[0.25,1,4]", "series_divide", 2, tu_j("[1,2,4]"), tu_j("[4,2,1]"));
+  CALL("[0.25,1.0,4.0]", "series_divide", 2, tu_j("[1,2,4]"), tu_j("[4,2,1]"));
   CALL("[-1,0,1]", "series_sign", 1, tu_j("[-6,0,8]"));
   CALL("[false,true,false]", "series_equals", 2, tu_j("[1,2,4]"), tu_j("[4,2,1]"));
   /* emulator:replace-strings-function-02 */
