@@ -23,6 +23,7 @@ typedef struct cli_pipeline {
   volatile int *interrupted;    /* set by Ctrl-C */
   etl_reader *reader;           /* file source, or NULL */
   struct plat_etw_session *live; /* real-time source, or NULL */
+  bool live_stopping;           /* Enter/Ctrl-C seen: session stopped, draining */
   dec_context *dec;
   kql_query *query;             /* NULL: all event columns go to the sink */
   sink *out;

@@ -66,18 +66,27 @@ int cli_source_open(cli_pipeline *p) {
 }
 
 int cli_source_next(cli_pipeline *p, const etl_event **ev) {
-  if (*p->interrupted) return 0;
   if (p->reader) {
+    if (*p->interrupted) return 0;
     int rc = etl_reader_next(p->reader, ev);
     if (rc < 0) cli_error("%s", etl_reader_error(p->reader));
     return rc;
   }
   if (p->live) {
     for (;;) {
-      if (*p->interrupted || plat_stdin_line_ready()) return 0;
+      /* Enter or Ctrl-C: stop the session, then drain what ETW flushed at
+       * stop through the pipeline before the query's finish. */
+      if (!p->live_stopping && (*p->interrupted || plat_stdin_line_ready())) {
+        p->live_stopping = true;
+        plat_etw_stop(p->live);
+      }
       int rc = plat_etw_next(p->live, ev, 250);
-      if (rc != 0) return rc;
-      if (plat_etw_finished(p->live)) return 0;
+      if (rc > 0) return 1;
+      if (rc < 0) {
+        const char *why = plat_etw_error(p->live);
+        if (why && *why && !p->live_stopping) cli_error("real-time session: %s", why);
+        return 0;
+      }
       /* idle: let time windows close on the wall clock */
       if (p->query) {
         kql_error qe;
@@ -103,8 +112,9 @@ void cli_source_close(cli_pipeline *p) {
   }
   if (p->live) {
     plat_etw_stats st;
-    plat_etw_get_stats(p->live, &st);
     plat_etw_stop(p->live);
+    plat_etw_get_stats(p->live, &st);
+    plat_etw_close(p->live);
     fprintf(stderr, "etw2kusto: real-time session: %llu events, %llu lost events, %llu lost buffers\n",
             (unsigned long long)st.events, (unsigned long long)st.events_lost, (unsigned long long)st.buffers_lost);
     p->live = NULL;
