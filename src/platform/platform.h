@@ -28,7 +28,7 @@ int plat_read_all(const char *path, char **data, size_t *len);
 bool plat_path_exists(const char *path);
 bool plat_is_directory(const char *path);
 int plat_rename(const char *from, const char *to); /* atomic replace */
-int plat_remove(const char *path);
+int plat_remove(const char *path); /* a file or an empty directory */
 int plat_mkdir_p(const char *path);
 /* Lists a directory's entries (names only, sorted, no "." / ".."). Caller frees
  * with plat_free_list. */

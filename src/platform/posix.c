@@ -146,7 +146,8 @@ int plat_rename(const char *from, const char *to) {
   return rename(from, to) == 0 ? 0 : plat_fail("cannot rename", from);
 }
 
-int plat_remove(const char *path) { return unlink(path) == 0 ? 0 : plat_fail("cannot remove", path); }
+/* Files and empty directories alike, as win32.c does. */
+int plat_remove(const char *path) { return remove(path) == 0 ? 0 : plat_fail("cannot remove", path); }
 
 int plat_mkdir_p(const char *path) {
   char tmp[4096];

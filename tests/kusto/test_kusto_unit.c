@@ -280,17 +280,21 @@ static void test_journal(void) {
   /* another destination gets another directory */
   ku_journal *k = ku_journal_open(dir, "https://x", "db", "other", err, sizeof err);
   TEST_CHECK(strcmp(ku_journal_dir(j), ku_journal_dir(k)) != 0);
-  /* clean up: each destination directory holds only destination.txt now */
-  ku_journal *both[2] = {j, k};
-  for (int i = 0; i < 2; i++) {
-    char p[700];
-    snprintf(p, sizeof p, "%s/destination.txt", ku_journal_dir(both[i]));
-    TEST_EQ_INT(remove(p), 0);
-    TEST_EQ_INT(remove(ku_journal_dir(both[i])), 0);
-  }
-  TEST_EQ_INT(remove(dir), 0);
+  /* clean up: each destination directory holds only destination.txt now.
+   * Close first (Windows cannot delete open files), and delete through the
+   * platform, whose plat_remove also removes empty directories on every OS. */
+  char dirs[2][700];
+  snprintf(dirs[0], sizeof dirs[0], "%s", ku_journal_dir(j));
+  snprintf(dirs[1], sizeof dirs[1], "%s", ku_journal_dir(k));
   ku_journal_close(k);
   ku_journal_close(j);
+  for (int i = 0; i < 2; i++) {
+    char p[760];
+    snprintf(p, sizeof p, "%s/destination.txt", dirs[i]);
+    TEST_EQ_INT(plat_remove(p), 0);
+    TEST_EQ_INT(plat_remove(dirs[i]), 0);
+  }
+  TEST_EQ_INT(plat_remove(dir), 0);
 }
 
 int main(void) {
