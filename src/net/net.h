@@ -76,6 +76,8 @@ int net_request_do(net_client *c, const net_request *req, net_response *resp, ch
                    size_t err_len);
 
 void net_response_free(net_response *r);
+/* For backends: frees and forgets the headers (e.g. of an interim response). */
+void net_response_clear_headers(net_response *r);
 
 /* Case-insensitive lookup of a response header; NULL when absent. */
 const char *net_response_header(const net_response *r, const char *name);

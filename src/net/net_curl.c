@@ -54,30 +54,6 @@ void net_client_free(net_client *c) {
   free(c);
 }
 
-static void net_headers_clear(net_response *r) {
-  for (size_t i = 0; i < r->header_count; i++) {
-    free((char *)r->headers[i].name);
-    free((char *)r->headers[i].value);
-  }
-  free(r->headers);
-  r->headers = NULL;
-  r->header_count = 0;
-}
-
-void net_response_free(net_response *r) {
-  if (!r) return;
-  net_headers_clear(r);
-  free(r->body);
-  memset(r, 0, sizeof *r);
-}
-
-const char *net_response_header(const net_response *r, const char *name) {
-  if (!r || !name) return NULL;
-  for (size_t i = 0; i < r->header_count; i++)
-    if (strcasecmp(r->headers[i].name, name) == 0) return r->headers[i].value;
-  return NULL;
-}
-
 /* libcurl body callback: append with a cap; returning short aborts. */
 static size_t net_curl_write_cb(char *ptr, size_t size, size_t nmemb, void *ud) {
   net_curl_ctx *x = ud;
@@ -121,7 +97,7 @@ static size_t net_curl_header_cb(char *buf, size_t size, size_t nitems, void *ud
   size_t n = size * nitems;
   net_response *r = x->resp;
   if (n >= 5 && memcmp(buf, "HTTP/", 5) == 0) {
-    net_headers_clear(r);
+    net_response_clear_headers(r);
     x->hdr_cap = 0;
     return n;
   }

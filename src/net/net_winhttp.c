@@ -66,30 +66,6 @@ void net_client_free(net_client *c) {
   free(c);
 }
 
-static void net_headers_clear(net_response *r) {
-  for (size_t i = 0; i < r->header_count; i++) {
-    free((char *)r->headers[i].name);
-    free((char *)r->headers[i].value);
-  }
-  free(r->headers);
-  r->headers = NULL;
-  r->header_count = 0;
-}
-
-void net_response_free(net_response *r) {
-  if (!r) return;
-  net_headers_clear(r);
-  free(r->body);
-  memset(r, 0, sizeof *r);
-}
-
-const char *net_response_header(const net_response *r, const char *name) {
-  if (!r || !name) return NULL;
-  for (size_t i = 0; i < r->header_count; i++)
-    if (_stricmp(r->headers[i].name, name) == 0) return r->headers[i].value;
-  return NULL;
-}
-
 static int net_win_map_error(DWORD e) {
   switch (e) {
   case ERROR_WINHTTP_TIMEOUT: return NET_E_TIMEOUT;
