@@ -464,6 +464,10 @@ KQL_FN(strrep) {
   const char *s = kql_arg_str(args[0], &st, &sn);
   const char *d = argc > 2 ? kql_arg_str(args[2], &dt, &dn) : "";
   if (kql_arg_long(args[1], &n) && n > 0) {
+    /* Kusto repeats at most 1024 times; an empty value needs no loop at all
+     * (fuzz_kqllib: strrep("", 2^62) spun for minutes). */
+    if (n > 1024) n = 1024;
+    if (sn + dn == 0) n = 0;
     for (int64_t i = 0; i < n && out.len <= KQL_STR_MAX; i++) {
       if (i) kv_buf_append(&out, d, dn);
       kv_buf_append(&out, s, sn);

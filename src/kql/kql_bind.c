@@ -1813,6 +1813,12 @@ static int kql_bind_operator_inner(kql_binder *b, kql_node *op, kql_scope *sc, k
 }
 
 /* datatable(a:int, ...)[values] */
+/* Releases a datatable row under construction and frees it. */
+static void kql_datatable_row_free(kv_value *row, int count) {
+  for (int k = 0; k < count; k++) kv_release(row[k]);
+  free(row);
+}
+
 static int kql_bind_datatable(kql_binder *b, kql_node *n, kql_scope *sc, kql_pipe *p) {
   kql_node *sch = n->kids[0];
   kv_schema s = {0};
@@ -1836,12 +1842,12 @@ static int kql_bind_datatable(kql_binder *b, kql_node *n, kql_scope *sc, kql_pip
     int c = i % s.count;
     kql_expr *e = kql_bind_expr(b, vn, NULL, sc);
     if (!e) {
-      free(row);
+      kql_datatable_row_free(row, s.count); /* a partial row may hold strings */
       return -1;
     }
     if (!e->is_const) {
       kql_expr_free(e);
-      free(row);
+      kql_datatable_row_free(row, s.count); /* a partial row may hold strings */
       return kql_bind_fail(b, vn->pos, "datatable values must be constants");
     }
     kv_type ct = s.cols[c].type;
@@ -1856,7 +1862,7 @@ static int kql_bind_datatable(kql_binder *b, kql_node *n, kql_scope *sc, kql_pip
                 vt == KV_STRING; /* "1" in a long column converts (fuzz: aggregation-0032) */
       if (!ok) {
         kql_expr_free(e);
-        free(row);
+        kql_datatable_row_free(row, s.count); /* a partial row may hold strings */
         return kql_bind_fail(b, vn->pos, "datatable: a %s value in %s column '%s'",
                              kv_type_name(vt), kv_type_name(ct), s.cols[c].name);
       }

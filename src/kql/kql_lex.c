@@ -313,8 +313,21 @@ void kql_lex_next(const char *s, size_t len, size_t pos, kql_arena *a, kql_token
       t->kind = KQL_TK_TIMESPAN;
       double v = strtod(numbuf, NULL);
       double ticks = v * (double)unit;
+      if (!(ticks > -9.2e18 && ticks < 9.2e18)) { /* also catches NaN; found by fuzz_kql */
+        kql_lex_error(t, p, "timespan literal out of range");
+        t->len = (uint32_t)(ue - p);
+        return;
+      }
       t->i = (int64_t)(ticks + (ticks >= 0 ? 0.5 : -0.5));
-      if (!is_real) t->i = (int64_t)strtoll(numbuf, NULL, 10) * unit;
+      if (!is_real) {
+        long long whole = strtoll(numbuf, NULL, 10);
+        if (unit != 0 && (whole > INT64_MAX / unit || whole < -(INT64_MAX / unit))) {
+          kql_lex_error(t, p, "timespan literal out of range");
+          t->len = (uint32_t)(ue - p);
+          return;
+        }
+        t->i = (int64_t)whole * unit;
+      }
       t->len = (uint32_t)(ue - p);
       t->text_len = t->len;
       return;
