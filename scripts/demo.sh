@@ -5,7 +5,7 @@
 # flow by destination address per second) over it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/setup.sh
+scripts/setup.sh --no-node
 scripts/build.sh
 TRACE=tests/data/etl/Tx/KernelNetwork.etl
 echo

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: MIT
 # Installs everything the build and the tests need on Debian 12, idempotently.
 # Needs root (or sudo) only when a package is missing. Node packages for the
-# upload tests come from npm via scripts/setup-node.sh when present.
+# upload tests come from npm via scripts/setup-node.sh (skipped with --no-node).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -23,4 +23,5 @@ else
   echo "setup: all ${#PKGS[@]} Debian packages present"
 fi
 
-if [ -x scripts/setup-node.sh ]; then scripts/setup-node.sh; fi
+# The upload tests' npm packages (Azurite, Kusto SDKs); the demo skips them.
+if [ "${1:-}" != "--no-node" ] && [ -x scripts/setup-node.sh ]; then scripts/setup-node.sh; fi
