@@ -30,7 +30,7 @@ echo "== 4/4 Windows build (mingw-w64) and Wine tests =="
 # is a shell script that cmd.exe cannot run). Both run natively in stage 1.
 if [ -x scripts/windows-test.sh ]; then
   E2K_WINE_CTEST_EXCLUDE="${E2K_WINE_CTEST_EXCLUDE-^(kql_corpus|kusto_e2e)$}" \
-    scripts/windows-test.sh --linux-bin build-clang/etw2kusto
+    scripts/windows-test.sh --linux-bin "$PWD/build-clang/etw2kusto"
 else
   echo "windows: scripts/windows-test.sh missing"; exit 1
 fi
