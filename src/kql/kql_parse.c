@@ -1981,6 +1981,7 @@ int kql_parse(const char *src, size_t len, kql_arena *arena, kql_node **out, kql
     while (e < len && (src[e] == '-' || src[e] == '_' || (src[e] >= '0' && src[e] <= '9') ||
                        (src[e] >= 'a' && src[e] <= 'z') || (src[e] >= 'A' && src[e] <= 'Z')))
       e++;
+    if (e == t->pos) break; /* ".3x": not a name either; keep the error (fuzz_kql: it looped) */
     t->kind = KQL_TK_IDENT;
     t->text = src + t->pos;
     t->len = t->text_len = (uint32_t)(e - t->pos);
