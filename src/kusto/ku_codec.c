@@ -187,58 +187,12 @@ static char *ku_put_u(char *p, uint64_t v, int width) {
 }
 
 
+/* A datetime as a quoted JSON string. kv_format_datetime is printf-free and
+ * writes Kusto's 7-digit form, so the codec uses it directly. */
 void ku_format_datetime_fast(kv_buf *b, int64_t ticks) {
-  if (ticks < 0 || ticks > INT64_C(3155378975999999999)) { /* outside 0001..9999 */
-    kv_format_datetime(b, ticks);
-    return;
-  }
-  int64_t days = ticks / KV_TICKS_PER_DAY;
-  int64_t rem = ticks % KV_TICKS_PER_DAY;
-  /* civil_from_days (H. Hinnant), days since 0001-01-01 -> since 1970-01-01 */
-  int64_t z = days - 719162 + 719468;
-  int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-  int64_t doe = z - era * 146097;
-  int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  int64_t y = yoe + era * 400;
-  int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  int64_t mp = (5 * doy + 2) / 153;
-  int64_t d = doy - (153 * mp + 2) / 5 + 1;
-  int64_t m = mp < 10 ? mp + 3 : mp - 9;
-  if (m <= 2) y++;
-  int64_t secs = rem / KV_TICKS_PER_SECOND;
-  int64_t frac = rem % KV_TICKS_PER_SECOND;
-  char tmp[40];
-  char *p = tmp;
-  *p++ = '"';
-  p = ku_put_u(p, (uint64_t)y, 4);
-  *p++ = '-';
-  p = ku_put_u(p, (uint64_t)m, 2);
-  *p++ = '-';
-  p = ku_put_u(p, (uint64_t)d, 2);
-  *p++ = 'T';
-  p = ku_put_u(p, (uint64_t)(secs / 3600), 2);
-  *p++ = ':';
-  p = ku_put_u(p, (uint64_t)(secs / 60 % 60), 2);
-  *p++ = ':';
-  p = ku_put_u(p, (uint64_t)(secs % 60), 2);
-  *p++ = '.';
-  p = ku_put_u(p, (uint64_t)frac, 7);
-  *p++ = 'Z';
-  *p++ = '"';
-  kv_buf_append(b, tmp, (size_t)(p - tmp));
-}
-
-/* Appends a guid in Kusto's text form (Data1..3 little-endian) without printf. */
-static char *ku_put_guid(char *p, const uint8_t g[16]) {
-  static const char hx[] = "0123456789abcdef";
-  static const uint8_t order[16] = {3, 2, 1, 0, 5, 4, 7, 6, 8, 9, 10, 11, 12, 13, 14, 15};
-  for (int i = 0; i < 16; i++) {
-    if (i == 4 || i == 6 || i == 8 || i == 10) *p++ = '-';
-    uint8_t c = g[order[i]];
-    *p++ = hx[c >> 4];
-    *p++ = hx[c & 15];
-  }
-  return p;
+  kv_buf_putc(b, '"');
+  kv_format_datetime(b, ticks);
+  kv_buf_putc(b, '"');
 }
 
 /* Slow path for values that need the value library (escapes, reals, dynamic). */
@@ -313,15 +267,11 @@ void ku_rowfmt_row(const ku_rowfmt *f, kv_buf *b, const kv_value *vals, int coun
       b->len = (size_t)(p - b->data);
       break;
     }
-    case KV_DATETIME:
-      if (v.u.i >= 0 && v.u.i <= INT64_C(3155378975999999999)) ku_format_datetime_fast(b, v.u.i);
-      else ku_json_scalar_slow(b, v);
-      break;
+    case KV_DATETIME: ku_format_datetime_fast(b, v.u.i); break;
     case KV_GUID:
-      *p++ = '"';
-      p = ku_put_guid(p, v.u.g);
-      *p++ = '"';
-      b->len = (size_t)(p - b->data);
+      kv_buf_putc(b, '"');
+      kv_format_guid(b, v.u.g);
+      kv_buf_putc(b, '"');
       break;
     case KV_STRING:
       if (v.len < 4096 && ku_plain_ascii(v.u.s, v.len)) {

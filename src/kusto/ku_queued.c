@@ -116,13 +116,7 @@ static int ku_storage(ku_conn *c, const char *method, const char *url, const net
   return ok ? 0 : -1;
 }
 
-static void ku_iso_now(kv_buf *b) {
-  size_t start = b->len;
-  ku_format_datetime_fast(b, plat_now_ticks());
-  /* strip the quotes ku_format_datetime_fast adds */
-  memmove(b->data + start, b->data + start + 1, b->len - start - 2);
-  b->len -= 2;
-}
+static void ku_iso_now(kv_buf *b) { kv_format_datetime(b, plat_now_ticks()); }
 
 int ku_ingest_queued(ku_conn *c, ku_queued *q, const char *db, const char *table,
                      const void *gz, size_t gz_len, size_t raw_len, ku_result *res) {
