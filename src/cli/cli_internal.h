@@ -45,6 +45,8 @@ void cli_source_close(cli_pipeline *p);
 /* Progress/summary helpers (stderr). */
 void cli_progress_update(cli_pipeline *p, bool final);
 
+/* format: key, or table on a terminal and JSON lines otherwise. */
+sink_text_format cli_text_format(const cli_config *cfg);
 int cli_run_rows(cli_pipeline *p);
 int cli_run_stats(cli_pipeline *p);
 int cli_selftest(void);

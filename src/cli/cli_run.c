@@ -55,6 +55,12 @@ static void cli_print_schema_line(FILE *f, const kv_schema *s) {
 
 /* ---- main ---- */
 
+sink_text_format cli_text_format(const cli_config *cfg) {
+  if (cfg->format)
+    return !strcmp(cfg->format, "table") ? SINK_FORMAT_TABLE : !strcmp(cfg->format, "csv") ? SINK_FORMAT_CSV : SINK_FORMAT_JSON;
+  return !cfg->out && plat_isatty(1) ? SINK_FORMAT_TABLE : SINK_FORMAT_JSON;
+}
+
 static int cli_make_sink(const cli_config *cfg, FILE **out_file, sink **out) {
   FILE *f = stdout;
   if (cfg->out) {
@@ -76,13 +82,7 @@ static int cli_make_sink(const cli_config *cfg, FILE **out_file, sink **out) {
     }
     return 0;
   }
-  sink_text_format fmt = SINK_FORMAT_JSON;
-  if (cfg->format) {
-    fmt = !strcmp(cfg->format, "table") ? SINK_FORMAT_TABLE : !strcmp(cfg->format, "csv") ? SINK_FORMAT_CSV : SINK_FORMAT_JSON;
-  } else if (!cfg->out && plat_isatty(1)) {
-    fmt = SINK_FORMAT_TABLE;
-  }
-  *out = sink_text_new(fmt, f, cfg->out != NULL);
+  *out = sink_text_new(cli_text_format(cfg), f, cfg->out != NULL);
   return 0;
 }
 

@@ -35,12 +35,7 @@ int cli_run_stats(cli_pipeline *p) {
     cli_error("out: cannot create '%s'", cfg->out);
     return E2K_EXIT_USAGE;
   }
-  sink_text_format fmt = SINK_FORMAT_JSON;
-  if (cfg->format)
-    fmt = !strcmp(cfg->format, "table") ? SINK_FORMAT_TABLE : !strcmp(cfg->format, "csv") ? SINK_FORMAT_CSV : SINK_FORMAT_JSON;
-  else if (!cfg->out && plat_isatty(1))
-    fmt = SINK_FORMAT_TABLE;
-  sink *s = sink_text_new(fmt, f, cfg->out != NULL);
+  sink *s = sink_text_new(cli_text_format(cfg), f, cfg->out != NULL);
   kv_schema schema = {cli_stats_cols, (int)(sizeof cli_stats_cols / sizeof cli_stats_cols[0])};
   char err[256];
   s->vt->open(s, &schema, err, sizeof err);
