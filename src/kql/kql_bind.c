@@ -1753,9 +1753,10 @@ static int kql_bind_operator_inner(kql_binder *b, kql_node *op, kql_scope *sc, k
     kql_expr *e = kql_bind_expr(b, op->kids[0], &p->schema, sc);
     if (!e) return -1;
     if (e->type != KV_BOOL && e->type != KV_DYNAMIC) {
+      kv_type t = e->type;
       kql_expr_free(e);
       return kql_bind_fail(b, op->kids[0]->pos, "where: the predicate must be bool, not %s",
-                           kv_type_name(e->type));
+                           kv_type_name(t));
     }
     kql_pipe_append(p, kql_op_where_new(ex, e, p->schema.count));
     return 0;
@@ -1951,9 +1952,10 @@ static int kql_bind_range(kql_binder *b, kql_node *n, kql_scope *sc, kql_pipe *p
   if (t == KV_INT) t = KV_LONG;
   kv_type t2 = kv_arith_type(KV_OP_ADD, t, e[2]->type);
   if (t2 == KV_TYPE_COUNT || (t != KV_DATETIME && t != KV_TIMESPAN && !kv_type_is_numeric(t))) {
+    kv_type step = e[2]->type;
     for (int j = 0; j < 3; j++) kql_expr_free(e[j]);
     return kql_bind_fail(b, n->pos, "range: cannot step a %s by a %s", kv_type_name(t),
-                         kv_type_name(e[2]->type));
+                         kv_type_name(step));
   }
   if (kv_type_is_numeric(t) && kv_type_is_numeric(e[1]->type)) t = kv_common_type(t, kv_common_type(e[1]->type, e[2]->type));
   if (t == KV_INT) t = KV_LONG;
