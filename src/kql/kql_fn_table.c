@@ -13,6 +13,7 @@
 #include "kql/fn_regex.h"
 #include "kql/fn_misc2.h"
 #include "kql/fn_series_more.h"
+#include "kql/fn_scalars.h"
 
 #define F(nm, lo, hi, body, rt, fl) {#nm, lo, hi, kql_fn_##body, kql_rt_##rt, fl}
 #define FN(nm, lo, hi, rt) F(nm, lo, hi, nm, rt, 0)
@@ -261,6 +262,30 @@ static const kql_fn_def kql_fn_table[] = {
     FN(series_sum, 1, 1, real),
     FN(series_magnitude, 1, 1, real),
     /* KQLLIB-MORE-ROWS */
+    /* conformance additions (fn_convert_units.c, fn_compress.c, fn_version.c,
+     * fn_env.c, fn_stats_tests.c, fn_indexof_regex.c; rows owned by scalars) */
+    FN(convert_angle, 3, 3, real),
+    FN(convert_energy, 3, 3, real),
+    FN(convert_force, 3, 3, real),
+    FN(convert_length, 3, 3, real),
+    FN(convert_mass, 3, 3, real),
+    FN(convert_speed, 3, 3, real),
+    FN(convert_temperature, 3, 3, real),
+    FN(convert_volume, 3, 3, real),
+    FN(zlib_compress_to_base64_string, 1, 1, string),
+    FN(zlib_decompress_from_base64_string, 1, 1, string),
+    FN(gzip_compress_to_base64_string, 1, 1, string),
+    FN(gzip_decompress_from_base64_string, 1, 1, string),
+    FN(parse_version, 1, 1, decimal),
+    FN(current_cluster_endpoint, 0, 0, string),
+    FN(current_database, 0, 0, string),
+    FN(current_principal, 0, 0, string),
+    FN(assert, 2, 2, boolean),
+    FN(beta_cdf, 3, 3, real),
+    FN(beta_inv, 3, 3, real),
+    FN(welch_test, 6, 7, real),
+    FN(indexof_regex, 2, 5, long),
+    /* SCALARS-MORE-ROWS */
     /* geospatial (fn_geo*.c; rows owned by the geo engineer) */
     F(geo_distance_2points, 4, 4, geo_distance_2points, real, 0),
     F(geo_point_in_circle, 5, 5, geo_point_in_circle, boolean, 0),
