@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: MIT
  * Binder for the operators beyond the core set: union, join, lookup,
- * mv-expand, parse / parse-where, evaluate bag_unpack, getschema. Right
+ * mv-expand, parse / parse-where, getschema (evaluate: kql_plugin.c). Right
  * sides of joins and extra union legs must not read the input stream; they
  * are run eagerly into in-memory tables. */
 #include "kql/kql_bind.h"
+#include "kql/kql_plugin.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -335,10 +336,13 @@ static int kql_bind_join(kql_binder *b, kql_node *op, kql_scope *sc, kql_pipe *p
 
 /* ---- mv-expand ---- */
 static int kql_bind_mvexpand(kql_binder *b, kql_node *op, kql_scope *sc, kql_pipe *p) {
-  static const char *const allowed[] = {"bagexpansion", "with_itemindex", NULL};
+  static const char *const allowed[] = {"bagexpansion", "with_itemindex", "kind", NULL};
   if (kql_check_params(b, op, allowed)) return -1;
   const char *be = kql_param(op, "bagexpansion");
-  if (be && strcmp(be, "bag") != 0) return kql_bind_fail(b, op->pos, "not supported yet: bagexpansion=%s", be);
+  if (!be) be = kql_param(op, "kind"); /* kind=array is bagexpansion=array */
+  if (be && strcmp(be, "bag") != 0 && strcmp(be, "array") != 0)
+    return kql_bind_fail(b, op->pos, "mv-expand: unknown bag expansion '%s' (bag or array)", be);
+  bool bag_array = be && !strcmp(be, "array");
   const char *idx = kql_param(op, "with_itemindex");
   int nx = 0;
   int64_t limit = -1;
@@ -412,6 +416,7 @@ static int kql_bind_mvexpand(kql_binder *b, kql_node *op, kql_scope *sc, kql_pip
   }
   kql_op *m = kql_op_mvexpand_new(&b->q->ex, out.count, cols, types, nx, limit, index_col);
   for (int k = 0; k < nx; k++) kql_op_mvexpand_set_expr(m, k, exprs[k]);
+  if (bag_array) kql_op_mvexpand_set_bag_array(m);
   kql_pipe_append(p, m);
   p->schema = out;
   return 0;
@@ -537,90 +542,7 @@ static int kql_bind_parse(kql_binder *b, kql_node *op, kql_scope *sc, kql_pipe *
   return 0;
 }
 
-/* ---- evaluate bag_unpack / getschema (need the rows or only the schema) ---- */
-static int kql_bind_bag_unpack(kql_binder *b, kql_node *call, kql_scope *sc, kql_pipe *p) {
-  if (call->nkids < 1 || call->nkids > 2 || call->kids[0]->kind != KQL_N_NAME)
-    return kql_bind_fail(b, call->pos, "not supported yet: this form of bag_unpack");
-  const char *prefix = "";
-  if (call->nkids == 2) {
-    kql_node *pn = call->kids[1];
-    if (pn->kind != KQL_N_LIT || pn->lit.type != KV_STRING)
-      return kql_bind_fail(b, pn->pos, "not supported yet: this bag_unpack argument");
-    prefix = pn->str;
-  }
-  int bc = kql_schema_find(&p->schema, call->kids[0]->name, call->kids[0]->name_len);
-  if (bc < 0) return kql_bind_fail(b, call->kids[0]->pos, "Failed to resolve column '%s'", call->kids[0]->name);
-  kql_table *in = kql_pipe_materialize(b, p, call->pos);
-  if (!in) return -1;
-  kv_schema out = {0};
-  for (int c = 0; c < in->schema.count; c++)
-    if (c != bc) kql_schema_add(b, &out, in->schema.cols[c].name, in->schema.cols[c].type);
-  int fixed = out.count;
-  for (size_t r = 0; r < in->nrows; r++) {
-    kv_value bag = kql_table_row(in, r)[bc];
-    if (!kv_is_bag(bag)) continue;
-    for (size_t k = 0; k < kv_bag_count(bag); k++) {
-      const char *key;
-      size_t kl;
-      kv_bag_entry(bag, k, &key, &kl);
-      kv_buf nm;
-      kv_buf_init(&nm);
-      kv_buf_puts(&nm, prefix);
-      kv_buf_append(&nm, key, kl);
-      kv_buf_putc(&nm, 0);
-      int at = kql_schema_find(&out, nm.data, nm.len - 1);
-      if (at >= 0 && at < fixed) {
-        int rc = kql_bind_fail(b, call->pos, "not supported yet: bag_unpack key '%s' collides with a column", nm.data);
-        kv_buf_free(&nm);
-        return rc;
-      }
-      kv_value item = kv_bag_entry(bag, k, &key, &kl);
-      kv_type it = kv_is_null(item) ? KV_TYPE_COUNT : kv_scalar_type(item);
-      if (at < 0) {
-        kql_schema_add(b, &out, nm.data, it);
-      } else if (it != KV_TYPE_COUNT && out.cols[at].type != it) {
-        out.cols[at].type = out.cols[at].type == KV_TYPE_COUNT ? it : KV_DYNAMIC;
-      }
-      kv_buf_free(&nm);
-    }
-  }
-  /* Kusto orders the unpacked columns by name; a key never typed stays dynamic */
-  for (int i = fixed + 1; i < out.count; i++)
-    for (int k = i; k > fixed && strcmp(out.cols[k - 1].name, out.cols[k].name) > 0; k--) {
-      kv_column tmp = out.cols[k];
-      out.cols[k] = out.cols[k - 1];
-      out.cols[k - 1] = tmp;
-    }
-  for (int i = fixed; i < out.count; i++)
-    if (out.cols[i].type == KV_TYPE_COUNT) out.cols[i].type = KV_DYNAMIC;
-  kql_table *t = kql_table_new(&out);
-  kql_own_table(b, t);
-  kv_value *row = kv_calloc((size_t)(out.count ? out.count : 1), sizeof(kv_value));
-  size_t plen = strlen(prefix);
-  for (size_t r = 0; r < in->nrows; r++) {
-    kv_value *src = kql_table_row(in, r);
-    int c = 0;
-    for (int k = 0; k < in->schema.count; k++)
-      if (k != bc) row[c++] = kv_retain(src[k]);
-    kv_value bag = src[bc];
-    for (int k = fixed; k < out.count; k++) {
-      const char *nm = out.cols[k].name + plen;
-      kv_value v = kv_is_bag(bag) ? kv_bag_get(bag, nm, strlen(nm)) : kv_dyn_null();
-      if (out.cols[k].type == KV_DYNAMIC) row[k] = kv_retain(v);
-      else if (kv_is_null(v)) row[k] = kv_null(out.cols[k].type);
-      else row[k] = kv_from_dynamic(v);
-    }
-    kql_table_add_row(t, row);
-    for (int k = 0; k < out.count; k++) kv_release(row[k]);
-  }
-  free(row);
-  (void)sc;
-  p->kind = KQL_SRC_TABLE;
-  p->table = t;
-  p->schema = out;
-  return 0;
-}
-
+/* ---- getschema (needs only the schema) ---- */
 static const char *kql_clr_type(kv_type t) {
   switch (t) {
     case KV_BOOL: return "System.Boolean";
@@ -669,13 +591,7 @@ int kql_bind_op_more(kql_binder *b, kql_node *op, kql_scope *sc, kql_pipe *p) {
   if (kql_node_is(op, "parse")) return kql_bind_parse(b, op, sc, p, false);
   if (kql_node_is(op, "parse-where")) return kql_bind_parse(b, op, sc, p, true);
   if (kql_node_is(op, "getschema")) return kql_bind_getschema(b, op, p);
-  if (kql_node_is(op, "evaluate") && op->nkids == 1 && kql_node_is(op->kids[0], "bag_unpack")) {
-    static const char *const none[] = {NULL};
-    if (kql_check_params(b, op, none)) return -1;
-    return kql_bind_bag_unpack(b, op->kids[0], sc, p);
-  }
-  if (kql_node_is(op, "evaluate") && op->nkids == 1)
-    return kql_bind_fail(b, op->pos, "not supported yet: evaluate %s", op->kids[0]->name);
+  if (kql_node_is(op, "evaluate")) return kql_bind_evaluate(b, op, sc, p); /* kql_plugin.c */
   return kql_bind_fail(b, op->pos, "not supported yet: %s", op->name);
 }
 

@@ -1372,15 +1372,23 @@ static kql_node *kql_p_operator(kql_parser *p) {
     kql_node_add(p->a, op, c);
     if (kql_p_punct(p, 0, ":") && kql_p_punct(p, 1, "(")) { /* output schema */
       kql_p_advance(p);
-      kql_node *ty = kql_node_new(p->a, KQL_N_CALL, TOK(p)->pos);
+      kql_node *ty = kql_node_new(p->a, KQL_N_SCHEMA, TOK(p)->pos);
       kql_p_advance(p);
       for (;;) {
         if (kql_p_punct(p, 0, "*")) {
+          kql_node_add(p->a, ty, kql_node_new(p->a, KQL_N_STAR, TOK(p)->pos));
           kql_p_advance(p);
         } else {
-          if (!kql_p_name(p)) return NULL;
+          /* output schema (name:type): kept as op->kids[1] for the plugin binder */
+          kql_node *nm = kql_p_name(p);
+          if (!nm) return NULL;
           if (kql_p_expect_punct(p, ":")) return NULL;
-          if (!kql_p_name(p)) return NULL;
+          kql_node *tn = kql_p_name(p);
+          if (!tn) return NULL;
+          nm->kind = KQL_N_COLDEF;
+          nm->str = tn->name;
+          nm->str_len = tn->name_len;
+          kql_node_add(p->a, ty, nm);
         }
         if (kql_p_punct(p, 0, ",")) {
           kql_p_advance(p);
@@ -1389,7 +1397,7 @@ static kql_node *kql_p_operator(kql_parser *p) {
         break;
       }
       if (kql_p_expect_punct(p, ")")) return NULL;
-      (void)ty;
+      kql_node_add(p->a, op, ty);
     }
   } else if (IS("render")) {
     kql_node *n = kql_p_name(p);
