@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "kql/fn_geo.h"
+#include "kql/fn_geo_ops.h"
 #include "kql/fn_lib.h"
 
 static geo_v3 geo_unit(geo_v3 a) {
@@ -238,6 +239,8 @@ kv_value kql_fn_geo_intersection_2lines(kql_fn_ctx *ctx, const kv_value *args, i
     kv_bag_set(bag, "geometries", 10, kv_dyn_array());
     return bag;
   }
+  kv_value shared;
+  if (count < 0 && kql_geo_intersection_collinear(args, &shared)) return shared;
   return kql_fn_fail(ctx, KV_DYNAMIC,
                      "not supported yet: geo_intersection_2lines() with overlapping or multiple crossings");
 }

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "kql/fn_geo.h"
+#include "kql/fn_geo_ops.h"
 #include "kql/fn_lib.h"
 
 enum { S2_MAX_LEVEL = 30 };
@@ -245,3 +246,29 @@ kv_value kql_fn_geo_s2cell_neighbors(kql_fn_ctx *ctx, const kv_value *args, int 
   }
   return arr;
 }
+
+/* ---- exported for coverings (fn_geo_cover.c, owner geoops) ---- */
+uint64_t kql_s2_cell_of(geo_v3 p, int level) {
+  double q[3] = {p.x, p.y, p.z}, u, v;
+  int face = s2_xyz_to_face_uv(q, &u, &v);
+  uint64_t id = s2_from_face_ij(face, s2_st_to_ij(s2_uv_to_st(u)), s2_st_to_ij(s2_uv_to_st(v)));
+  return s2_parent(id, level);
+}
+
+void kql_s2_cell_vertices(uint64_t id, geo_v3 out[4]) {
+  int64_t i, j, size = (int64_t)1 << (S2_MAX_LEVEL - s2_level(id));
+  int face = s2_to_face_ij(id, &i, &j);
+  static const int corner[4][2] = {{0, 0}, {1, 0}, {1, 1}, {0, 1}};
+  for (int k = 0; k < 4; k++) {
+    double s = (double)(i + corner[k][0] * size) / S2_MAX_SIZE;
+    double t = (double)(j + corner[k][1] * size) / S2_MAX_SIZE;
+    double q[3];
+    s2_face_uv_to_xyz(face, s2_st_to_uv(s), s2_st_to_uv(t), q);
+    double l = sqrt(q[0] * q[0] + q[1] * q[1] + q[2] * q[2]);
+    out[k].x = q[0] / l;
+    out[k].y = q[1] / l;
+    out[k].z = q[2] / l;
+  }
+}
+
+kv_value kql_s2_token(uint64_t id) { return s2_token_value(id); }

@@ -10,6 +10,7 @@
 
 #include "kql/fn_lib.h"
 #include "kql/fn_geo.h"
+#include "kql/fn_geo_ops.h"
 #include "kql/fn_regex.h"
 #include "kql/fn_misc2.h"
 #include "kql/fn_series_more.h"
@@ -326,6 +327,21 @@ static const kql_fn_def kql_fn_table[] = {
     F(regex_quote, 1, 1, regex_quote, regex_string, 0),
     /* series statistics, filling, filters (fn_series_*.c; rows owned by series) */
     FN(series_stats_dynamic, 1, 2, dynamic),
+    F(geo_line_densify, 1, 3, geo_line_densify, dynamic, 0),
+    F(geo_polygon_densify, 1, 3, geo_polygon_densify, dynamic, 0),
+    F(geo_line_simplify, 1, 2, geo_line_simplify, dynamic, 0),
+    F(geo_polygon_simplify, 1, 2, geo_polygon_simplify, dynamic, 0),
+    F(geo_simplify_polygons_array, 1, 2, geo_simplify_polygons_array, dynamic, 0),
+    F(geo_closest_point_on_polygon, 3, 3, geo_closest_point_on_polygon, dynamic, 0),
+    F(geo_intersection_line_with_polygon, 2, 2, geo_intersection_line_with_polygon, dynamic, 0),
+    F(geo_intersection_2polygons, 2, 2, geo_intersection_2polygons, dynamic, 0),
+    F(geo_point_buffer, 3, 4, geo_point_buffer, dynamic, 0),
+    F(geo_line_buffer, 2, 3, geo_line_buffer, dynamic, 0),
+    F(geo_polygon_buffer, 2, 3, geo_polygon_buffer, dynamic, 0),
+    F(geo_union_lines_array, 1, 1, geo_union_lines_array, dynamic, 0),
+    F(geo_union_polygons_array, 1, 1, geo_union_polygons_array, dynamic, 0),
+    F(geo_polygon_to_s2cells, 1, 3, geo_polygon_to_s2cells, dynamic, 0),
+    F(geo_line_to_s2cells, 1, 3, geo_line_to_s2cells, dynamic, 0),
     FN(series_fit_line_dynamic, 1, 1, dynamic),
     FN(series_product, 1, 1, real),
     FN(series_dot_product, 2, 2, real),
