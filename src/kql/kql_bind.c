@@ -1768,12 +1768,14 @@ static int kql_bind_operator_inner(kql_binder *b, kql_node *op, kql_scope *sc, k
       kql_node_is(op, "project-reorder") || kql_node_is(op, "project-rename"))
     return kql_bind_project_variant(b, op, p);
   if (kql_node_is(op, "summarize")) return kql_bind_summarize_exprs(b, op, sc, p);
-  if (kql_node_is(op, "distinct")) return kql_bind_summarize(b, op, sc, p, true, NULL);
+  if (kql_node_is(op, "distinct")) {
+    if (op->nkids == 1 && op->kids[0]->kind == KQL_N_STAR) op = kql_so_star_names(b, op, &p->schema);
+    return kql_bind_summarize(b, op, sc, p, true, NULL);
+  }
   if (kql_node_is(op, "count")) {
-    if (op->str[0]) return kql_bind_fail(b, op->pos, "not supported yet: count as");
     kql_pipe_append(p, kql_op_count_new(ex));
     kv_schema out = {0};
-    kql_schema_add(b, &out, "Count", KV_LONG);
+    kql_schema_add(b, &out, op->str[0] ? op->str : "Count", KV_LONG); /* count as Name */
     p->schema = out;
     return 0;
   }
@@ -1810,7 +1812,13 @@ static int kql_bind_operator_inner(kql_binder *b, kql_node *op, kql_scope *sc, k
     }
     return 0;
   }
+  int so = kql_bind_scanops(b, op, sc, p); /* scan, partition, top-nested, ... (1 = not one of them) */
+  if (so != 1) return so;
   return kql_bind_op_more(b, op, sc, p);
+}
+
+int kql_bind_op(kql_binder *b, kql_node *op, kql_scope *sc, kql_pipe *p) {
+  return kql_bind_operator(b, op, sc, p);
 }
 
 /* datatable(a:int, ...)[values] */

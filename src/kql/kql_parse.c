@@ -1464,11 +1464,12 @@ static kql_node *kql_p_operator(kql_parser *p) {
       kql_node *by = kql_p_clause(p, "by");
       if (kql_p_assign_list(p, by, 0)) return NULL;
     }
-  } else if (IS("partition")) {
-    op->kind = KQL_N_GENERIC;
+  } else if (IS("partition")) { /* bound by kql_bind_partition.c */
     if (kql_p_params(p, op)) return NULL;
     if (kql_p_expect_word(p, "by")) return NULL;
-    if (!kql_p_name(p)) return NULL;
+    kql_node *key = kql_p_name(p);
+    if (!key) return NULL;
+    kql_node_add(p->a, op, key);
     if (kql_p_params(p, op)) return NULL;
     int brace = kql_p_punct(p, 0, "{");
     if (!brace && !kql_p_punct(p, 0, "(")) {
@@ -1476,45 +1477,182 @@ static kql_node *kql_p_operator(kql_parser *p) {
       return NULL;
     }
     kql_p_advance(p);
-    if (kql_p_starts_operator(p)) {
+    kql_node *sub;
+    if (kql_p_starts_operator(p)) { /* implicit source: the partition */
+      op->flags = 1;
+      sub = kql_p_node(p, KQL_N_NAME);
+      sub->name = "$partition";
+      sub->name_len = 10;
       for (;;) {
-        if (!kql_p_operator(p)) return NULL;
+        kql_node *o2 = kql_p_operator(p);
+        if (!o2) return NULL;
+        kql_node *pipe = kql_node_new(p->a, KQL_N_PIPE, sub->pos);
+        kql_node_add(p->a, pipe, sub);
+        kql_node_add(p->a, pipe, o2);
+        sub = pipe;
         if (!kql_p_punct(p, 0, "|")) break;
         kql_p_advance(p);
       }
-    } else if (!kql_p_pipe(p)) {
+    } else if (!(sub = kql_p_pipe(p))) {
       return NULL;
     }
+    kql_node_add(p->a, op, sub);
     if (kql_p_expect_punct(p, brace ? "}" : ")")) return NULL;
-  } else if (IS("top-hitters")) {
-    op->kind = KQL_N_GENERIC;
-    if (!kql_p_expr(p)) return NULL;
+  } else if (IS("top-hitters")) { /* kids: N, of-expr [, by-expr] */
+    kql_node *n = kql_p_expr(p);
+    if (!n) return NULL;
+    kql_node_add(p->a, op, n);
     if (kql_p_expect_word(p, "of")) return NULL;
-    if (!kql_p_expr(p)) return NULL;
+    kql_node *e = kql_p_expr(p);
+    if (!e) return NULL;
+    kql_node_add(p->a, op, e);
     if (kql_p_word(p, 0, "by")) {
       kql_p_advance(p);
-      if (!kql_p_expr(p)) return NULL;
+      kql_node *by = kql_p_expr(p);
+      if (!by) return NULL;
+      kql_node_add(p->a, op, by);
     }
-  } else if (IS("top-nested")) {
-    op->kind = KQL_N_GENERIC;
+  } else if (IS("top-nested")) { /* kids: level clauses [n, of, others, by]; flags 1 = asc */
     for (;;) {
-      if (!kql_p_word(p, 0, "of") && !kql_p_expr(p)) return NULL;
+      kql_node *lv = kql_p_clause(p, "level");
+      kql_node *cn = kql_p_clause(p, "n"), *co = kql_p_clause(p, "of");
+      kql_node *cw = kql_p_clause(p, "others"), *cb = kql_p_clause(p, "by");
+      if (!kql_p_word(p, 0, "of")) {
+        kql_node *n = kql_p_expr(p);
+        if (!n) return NULL;
+        kql_node_add(p->a, cn, n);
+      }
       if (kql_p_expect_word(p, "of")) return NULL;
-      if (!kql_p_assign_or_expr(p)) return NULL;
+      kql_node *e = kql_p_assign_or_expr(p);
+      if (!e) return NULL;
+      kql_node_add(p->a, co, e);
       if (kql_p_word(p, 0, "with")) {
         kql_p_advance(p);
         if (kql_p_expect_word(p, "others")) return NULL;
         if (kql_p_expect_punct(p, "=")) return NULL;
-        if (!kql_p_expr(p)) return NULL;
+        kql_node *o = kql_p_expr(p);
+        if (!o) return NULL;
+        kql_node_add(p->a, cw, o);
       }
       if (kql_p_expect_word(p, "by")) return NULL;
-      if (!kql_p_assign_or_expr(p)) return NULL;
-      if (kql_p_word(p, 0, "asc") || kql_p_word(p, 0, "desc")) kql_p_advance(p);
-      if (kql_p_punct(p, 0, ",")) {
+      kql_node *ag = kql_p_assign_or_expr(p);
+      if (!ag) return NULL;
+      kql_node_add(p->a, cb, ag);
+      if (kql_p_word(p, 0, "asc") || kql_p_word(p, 0, "desc")) {
+        if (kql_p_word(p, 0, "asc")) lv->flags = 1;
         kql_p_advance(p);
-        continue;
       }
-      break;
+      kql_node_add(p->a, lv, cn);
+      kql_node_add(p->a, lv, co);
+      kql_node_add(p->a, lv, cw);
+      kql_node_add(p->a, lv, cb);
+      kql_p_finish(p, lv);
+      kql_node_add(p->a, op, lv);
+      if (!kql_p_punct(p, 0, ",")) break;
+      kql_p_advance(p);
+      if (kql_p_expect_word(p, "top-nested")) return NULL;
+    }
+  } else if (IS("scan")) { /* str = match id column; kids: declare clause, step clauses */
+    if (kql_p_word(p, 0, "with_match_id")) {
+      kql_p_advance(p);
+      if (kql_p_expect_punct(p, "=")) return NULL;
+      kql_node *n = kql_p_name(p);
+      if (!n) return NULL;
+      op->str = n->name;
+      op->str_len = n->name_len;
+    }
+    kql_node *decl = kql_p_clause(p, "declare");
+    if (kql_p_word(p, 0, "declare")) {
+      kql_p_advance(p);
+      if (kql_p_expect_punct(p, "(")) return NULL;
+      for (;;) {
+        kql_node *cd = kql_p_node(p, KQL_N_COLDEF);
+        if (kql_p_word(p, 0, "last")) { /* a keyword of scan (output=last); Kusto rejects it */
+          kql_p_fail_tok(p, "Expected: name");
+          return NULL;
+        }
+        kql_node *nm = kql_p_name(p);
+        if (!nm) return NULL;
+        cd->name = nm->name;
+        cd->name_len = nm->name_len;
+        if (kql_p_expect_punct(p, ":")) return NULL;
+        if (!kql_p_is_ident(p, 0)) {
+          kql_p_fail_tok(p, "Expected: type");
+          return NULL;
+        }
+        cd->str = kql_arena_strdup(p->a, TOK(p)->text, TOK(p)->text_len);
+        kql_p_advance(p);
+        if (kql_p_punct(p, 0, "=")) {
+          kql_p_advance(p);
+          kql_node *dv = kql_p_expr(p);
+          if (!dv) return NULL;
+          kql_node_add(p->a, cd, dv);
+        }
+        kql_p_finish(p, cd);
+        kql_node_add(p->a, decl, cd);
+        if (!kql_p_punct(p, 0, ",")) break;
+        kql_p_advance(p);
+      }
+      if (kql_p_expect_punct(p, ")")) return NULL;
+    }
+    kql_node_add(p->a, op, decl);
+    if (kql_p_expect_word(p, "with")) return NULL;
+    if (kql_p_expect_punct(p, "(")) return NULL;
+    do {
+      kql_node *st = kql_p_clause(p, "step");
+      if (kql_p_expect_word(p, "step")) return NULL;
+      kql_node *nm = kql_p_name(p);
+      if (!nm) return NULL;
+      st->str = nm->name;
+      st->str_len = nm->name_len;
+      if (kql_p_word(p, 0, "output")) { /* flags: 0 all, 1 last, 2 none */
+        kql_p_advance(p);
+        if (kql_p_expect_punct(p, "=")) return NULL;
+        if (kql_p_word(p, 0, "last")) st->flags = 1;
+        else if (kql_p_word(p, 0, "none")) st->flags = 2;
+        else if (!kql_p_word(p, 0, "all")) {
+          kql_p_fail_tok(p, "Expected: all, last or none");
+          return NULL;
+        }
+        kql_p_advance(p);
+      }
+      if (kql_p_expect_punct(p, ":")) return NULL;
+      kql_node *cond = kql_p_expr(p);
+      if (!cond) return NULL;
+      kql_node_add(p->a, st, cond);
+      if (kql_p_punct(p, 0, "=>")) {
+        kql_p_advance(p);
+        for (;;) {
+          kql_node *as = kql_p_node(p, KQL_N_ASSIGN);
+          kql_node *cn = kql_p_name(p);
+          if (!cn) return NULL;
+          as->name = cn->name;
+          as->name_len = cn->name_len;
+          if (kql_p_expect_punct(p, "=")) return NULL;
+          kql_node *v = kql_p_expr(p);
+          if (!v) return NULL;
+          kql_node_add(p->a, as, v);
+          kql_node_add(p->a, st, as);
+          if (!kql_p_punct(p, 0, ",")) break;
+          kql_p_advance(p);
+        }
+      }
+      if (kql_p_expect_punct(p, ";")) return NULL;
+      kql_p_finish(p, st);
+      kql_node_add(p->a, op, st);
+    } while (!kql_p_punct(p, 0, ")") && !p->failed);
+    if (kql_p_expect_punct(p, ")")) return NULL;
+  } else if (IS("reduce")) { /* kids: by-expr [, with clause]; params kind= */
+    if (kql_p_params(p, op)) return NULL;
+    if (kql_p_expect_word(p, "by")) return NULL;
+    kql_node *e = kql_p_expr(p);
+    if (!e) return NULL;
+    kql_node_add(p->a, op, e);
+    if (kql_p_word(p, 0, "with")) {
+      kql_p_advance(p);
+      kql_node *w2 = kql_p_clause(p, "with");
+      if (kql_p_assign_list(p, w2, 0)) return NULL;
+      kql_node_add(p->a, op, w2);
     }
   } else if (IS("parse-kv")) {
     op->kind = KQL_N_GENERIC;
@@ -1603,9 +1741,8 @@ static kql_node *kql_p_operator(kql_parser *p) {
              IS("graph-to-table")) {
     op->kind = KQL_N_GENERIC;
     if (kql_p_graph_op(p, op)) return NULL;
-  } else if (IS("mv-apply") || IS("scan") ||
-             IS("top-nested") || IS("top-hitters") || IS("search") || IS("facet") ||
-             IS("fork") || IS("reduce") || IS("parse-kv") || IS("find") ||
+  } else if (IS("mv-apply") || IS("search") || IS("facet") ||
+             IS("fork") || IS("parse-kv") || IS("find") ||
              IS("project-smart") || IS("graph-merge") ||
              IS("graph-mark-components") || IS("execute-and-cache") || IS("macro-expand") ||
              IS("externaldata") || IS("assert-schema")) {

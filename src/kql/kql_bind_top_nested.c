@@ -1,0 +1,136 @@
+/* SPDX-License-Identifier: MIT
+ * Binder of top-nested: the input is run into a table, each level k becomes
+ * `summarize agg_k by key_1..key_k` over it, and the levels are then joined
+ * top-down: under every kept parent the N best children by agg_k (desc
+ * unless asc; ties: the later group first). Output: key_1, agg_1, key_2,
+ * agg_2, ... one row per kept leaf, parents in order. Stage: binder (eager,
+ * so not on the live input stream). */
+#include "kql/kql_scanops.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define KQL_TN_MAX_LEVELS 32
+
+typedef struct {
+  kql_table *r;   /* summarize result: keys 0..k, then the aggregate */
+  int k;
+  int64_t n;      /* -1 = all */
+  bool asc;
+  const char *key_name, *agg_name;
+} kql_tn_level;
+
+typedef struct {
+  kql_tn_level *lv;
+  int nlv;
+  kql_table *out;
+  kv_value *path; /* 2 * nlv values being built (borrowed) */
+  bool failed;
+} kql_tn_ctx;
+
+/* Sorts idx[0..n) by the level's aggregate; merge sort (stable, no globals). */
+static int kql_tn_cmp(const kql_tn_level *l, size_t a, size_t b) {
+  kv_value va = kql_table_row(l->r, a)[l->k + 1], vb = kql_table_row(l->r, b)[l->k + 1];
+  int c = kv_sort_compare(va, vb, !l->asc, l->asc);
+  if (c) return c;
+  return a < b ? 1 : (a > b ? -1 : 0); /* ties: the later group first */
+}
+static void kql_tn_sort(const kql_tn_level *l, size_t *idx, size_t *tmp, size_t n) {
+  if (n < 2) return;
+  size_t h = n / 2;
+  kql_tn_sort(l, idx, tmp, h);
+  kql_tn_sort(l, idx + h, tmp, n - h);
+  size_t i = 0, j = h, o = 0;
+  while (i < h && j < n) tmp[o++] = kql_tn_cmp(l, idx[i], idx[j]) <= 0 ? idx[i++] : idx[j++];
+  while (i < h) tmp[o++] = idx[i++];
+  while (j < n) tmp[o++] = idx[j++];
+  memcpy(idx, tmp, sizeof(size_t) * n);
+}
+
+static void kql_tn_walk(kql_tn_ctx *c, int k) {
+  if (c->failed) return;
+  if (k == c->nlv) {
+    kql_table_add_row(c->out, c->path);
+    return;
+  }
+  kql_tn_level *l = &c->lv[k];
+  size_t nr = l->r->nrows;
+  size_t *idx = kv_malloc(sizeof(size_t) * (nr ? nr : 1));
+  size_t *tmp = kv_malloc(sizeof(size_t) * (nr ? nr : 1));
+  size_t m = 0;
+  for (size_t i = 0; i < nr; i++) { /* children of the current path */
+    const kv_value *row = kql_table_row(l->r, i);
+    bool ok = true;
+    for (int j = 0; j < k && ok; j++) ok = kv_same(row[j], c->path[2 * j]);
+    if (ok) idx[m++] = i;
+  }
+  kql_tn_sort(l, idx, tmp, m);
+  size_t take = (l->n >= 0 && (uint64_t)l->n < m) ? (size_t)l->n : m;
+  for (size_t i = 0; i < take && !c->failed; i++) {
+    const kv_value *row = kql_table_row(l->r, idx[i]);
+    c->path[2 * k] = row[k];
+    c->path[2 * k + 1] = row[k + 1];
+    kql_tn_walk(c, k + 1);
+  }
+  free(idx);
+  free(tmp);
+}
+
+int kql_bind_top_nested(kql_binder *b, kql_node *op, kql_scope *sc, kql_pipe *p) {
+  int nlv = op->nkids;
+  if (nlv > KQL_TN_MAX_LEVELS) return kql_bind_fail(b, op->pos, "top-nested: too many levels");
+  kql_tn_level lv[KQL_TN_MAX_LEVELS];
+  memset(lv, 0, sizeof lv);
+  for (int k = 0; k < nlv; k++) {
+    kql_node *L = op->kids[k];
+    if (L->kids[2]->nkids) return kql_bind_fail(b, L->kids[2]->pos, "not supported yet: top-nested with others=");
+    lv[k].k = k;
+    lv[k].asc = L->flags == 1;
+    lv[k].n = -1;
+    if (L->kids[0]->nkids) {
+      int64_t n;
+      if (!kql_node_const_long(b, L->kids[0]->kids[0], sc, &n)) return -1;
+      lv[k].n = n < 0 ? 0 : n;
+    }
+  }
+  kql_table *src = kql_pipe_materialize(b, p, op->pos);
+  if (!src) return -1;
+  kv_schema out = {0};
+  for (int k = 0; k < nlv; k++) {
+    kql_node *aggs = kql_so_node(b, KQL_N_CLAUSE, op->pos, "aggs");
+    kql_node *by = kql_so_node(b, KQL_N_CLAUSE, op->pos, "by");
+    kql_node *agg = op->kids[k]->kids[3]->kids[0];
+    kql_node *as = kql_so_node(b, KQL_N_ASSIGN, agg->pos, "$tn_agg");
+    kql_node_add(b->a, as, agg->kind == KQL_N_ASSIGN ? agg->kids[0] : agg);
+    kql_node_add(b->a, aggs, as);
+    for (int j = 0; j <= k; j++) kql_node_add(b->a, by, op->kids[j]->kids[1]->kids[0]);
+    kql_node *sum = kql_so_node(b, KQL_N_OP, op->pos, "summarize");
+    kql_node_add(b->a, sum, aggs);
+    kql_node_add(b->a, sum, by);
+    lv[k].r = kql_so_run_op(b, sum, sc, src, op->pos);
+    if (!lv[k].r) return -1;
+    if (lv[k].r->schema.count != k + 2)
+      return kql_bind_fail(b, op->pos, "not supported yet: this top-nested aggregate");
+    const char *kn = lv[k].r->schema.cols[k].name;
+    kql_schema_add(b, &out, kql_unique_name(b, &out, kn), lv[k].r->schema.cols[k].type);
+    const char *an;
+    if (agg->kind == KQL_N_ASSIGN) {
+      an = agg->name;
+    } else {
+      kv_buf buf;
+      kv_buf_init(&buf);
+      kv_buf_printf(&buf, "aggregated_%s", kn);
+      an = kql_arena_strdup(b->a, buf.data, buf.len);
+      kv_buf_free(&buf);
+    }
+    kql_schema_add(b, &out, kql_unique_name(b, &out, an), lv[k].r->schema.cols[k + 1].type);
+  }
+  kql_table *t = kql_table_new(&out);
+  kql_so_own_table(b, t);
+  kql_tn_ctx c = {lv, nlv, t, kv_calloc((size_t)(2 * nlv + 1), sizeof(kv_value)), false};
+  kql_tn_walk(&c, 0);
+  free(c.path);
+  kql_so_pipe_table(b, p, t);
+  p->serialized = false;
+  return 0;
+}
