@@ -217,6 +217,12 @@ kql_op *kql_op_summarize_new(kql_exec *ex, kql_expr **keys, int nkeys, kql_aggsp
 kql_op *kql_op_mvexpand_new(kql_exec *ex, int ncols, int *cols, kv_type *to_types, int nx,
                             int64_t limit, int index_col);
 void kql_op_mvexpand_set_expr(kql_op *op, int k, kql_expr *e); /* takes ownership */
+void kql_op_mvexpand_set_bag_array(kql_op *op); /* kind=array: bag entries as [key, value] */
+/* mv-expand's element rules, shared with mv-apply: element count of v (1 for
+ * a scalar or null) and element i as a new reference (a one-key bag, or a
+ * [key, value] array when bag_array, for a bag's entries). */
+size_t kql_mvexpand_count(kv_value v);
+kv_value kql_mvexpand_item(kv_value v, size_t i, bool bag_array);
 typedef struct kql_parse_item {
   int kind;      /* 0 literal text, 1 column, 2 star */
   const char *text;

@@ -23,21 +23,28 @@ typedef struct {
   int in_cols;
   int *map;
   kv_value *vals;
+  bool bag_array;    /* kind=array / bagexpansion=array: bag entries as [key, value] */
 } kql_op_mvx;
 
-static size_t kql_mvx_len(kv_value v) {
+size_t kql_mvexpand_count(kv_value v) {
   if (kv_is_array(v)) return kv_array_count(v);
   if (kv_is_bag(v)) return kv_bag_count(v);
   return 1; /* a scalar (or null) expands to itself once */
 }
 
-static kv_value kql_mvx_item(kv_value v, size_t i) {
+kv_value kql_mvexpand_item(kv_value v, size_t i, bool bag_array) {
   if (kv_is_array(v)) return i < kv_array_count(v) ? kv_retain(kv_array_get(v, i)) : kv_dyn_null();
   if (kv_is_bag(v)) {
     if (i >= kv_bag_count(v)) return kv_dyn_null();
     const char *k;
     size_t kl;
     kv_value x = kv_bag_entry(v, i, &k, &kl);
+    if (bag_array) { /* emulator: mv-expand-operator-02 */
+      kv_value a = kv_dyn_array();
+      kv_array_push(a, kv_string(k, kl));
+      kv_array_push(a, kv_retain(x));
+      return a;
+    }
     kv_value b = kv_dyn_bag();
     kv_bag_set(b, k, kl, kv_retain(x));
     return b;
@@ -55,14 +62,14 @@ static int kql_mvx_push(kql_op *op, const kql_xrow *row) {
   size_t n = 0;
   for (int k = 0; k < m->nx; k++) {
     src[k] = kql_eval(m->exprs[k], &c);
-    size_t l = kql_mvx_len(src[k]);
+    size_t l = kql_mvexpand_count(src[k]);
     if (l > n) n = l;
   }
   int rc = op->ex->failed ? -1 : 0;
   if (m->limit >= 0 && (int64_t)n > m->limit) n = (size_t)m->limit;
   for (size_t i = 0; i < n && rc == 0; i++) {
     for (int k = 0; k < m->nx; k++) {
-      kv_value it = kql_mvx_item(src[k], i);
+      kv_value it = kql_mvexpand_item(src[k], i, m->bag_array);
       if (m->to_types[k] != KV_DYNAMIC) {
         kv_value cv = kv_convert(it, m->to_types[k]);
         kv_release(it);
@@ -124,6 +131,8 @@ kql_op *kql_op_mvexpand_new(kql_exec *ex, int ncols, int *cols, kv_type *to_type
 void kql_op_mvexpand_set_expr(kql_op *op, int k, kql_expr *e) {
   ((kql_op_mvx *)op)->exprs[k] = e;
 }
+
+void kql_op_mvexpand_set_bag_array(kql_op *op) { ((kql_op_mvx *)op)->bag_array = true; }
 
 /* ---- parse ---- */
 typedef struct {
