@@ -283,7 +283,7 @@ KQL_FN(datetime_diff) {
   int part = kql_part(args[0]);
   int64_t a, b;
   if (part == KQL_P_BAD) return kql_fn_fail(ctx, KV_LONG, "datetime_diff: unknown part");
-  if (!kql_dt_arg(args[1], &a) || !kql_dt_arg(args[2], &b)) return kv_null(KV_LONG);
+  if (!kql_dt_arg(args[1], &a) || !kql_dt_arg(args[2], &b)) return kv_null(part == KQL_P_WEEK ? KV_REAL : KV_LONG);
   kql_tm x, y;
   kql_split(a, &x);
   kql_split(b, &y);
@@ -291,7 +291,8 @@ KQL_FN(datetime_diff) {
   case KQL_P_YEAR: return kv_long(x.year - y.year);
   case KQL_P_QUARTER: return kv_long((x.year - y.year) * 4 + ((x.month - 1) / 3 - (y.month - 1) / 3));
   case KQL_P_MONTH: return kv_long((x.year - y.year) * 12 + (x.month - y.month));
-  case KQL_P_WEEK:
+  case KQL_P_WEEK: /* real, the binder types it so (emulator:datetime-diff-function-00) */
+    return kv_real((double)kql_floor_div((x.days - kql_weekday(x.days)) - (y.days - kql_weekday(y.days)), 7));
   case KQL_P_WEEKOFYEAR:
     return kv_long(kql_floor_div((x.days - kql_weekday(x.days)) - (y.days - kql_weekday(y.days)), 7));
   case KQL_P_DAY:

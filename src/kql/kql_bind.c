@@ -688,8 +688,12 @@ kql_expr *kql_bind_expr(kql_binder *b, kql_node *n, const kv_schema *row, kql_sc
         r = a;
         break;
       }
-      if (n->kids[0]->kind == KQL_N_LIT && n->kids[0]->flags == 1) { /* -9223372036854775808 */
-        r = a;
+      if (n->kids[0]->kind == KQL_N_LIT && n->kids[0]->flags == 1) {
+        /* -9223372036854775808 in an expression is minus applied to a literal
+         * out of range for long: the engine refuses it (fuzz: type-casts-
+         * coercion-0037.2, parse-search-0017.3); datatable rows allow it. */
+        kql_expr_free(a);
+        kql_bind_fail(b, n->kids[0]->pos, "integer literal out of range for long");
         break;
       }
       if (!kv_type_is_numeric(a->type) && a->type != KV_TIMESPAN && a->type != KV_DYNAMIC) {
@@ -1029,6 +1033,17 @@ static kql_expr *kql_bind_call(kql_binder *b, kql_node *n, const kv_schema *row,
     kql_expr_free(e);
     return NULL;
   }
+  if (!strcmp(name, "datetime_diff") && n->nkids == 3) {
+    /* the part decides the type: 'week' counts come back as real
+     * (emulator:datetime-diff-function-00, fuzz: datetime-timespan-0028) */
+    kv_value pv = e->args[0]->cval;
+    if (!e->args[0]->is_const) {
+      kql_bind_fail(b, n->kids[0]->pos, "not supported yet: datetime_diff with a non-constant part");
+      kql_expr_free(e);
+      return NULL;
+    }
+    if (kv_scalar_type(pv) == KV_STRING && kv_str_eq(pv.u.s, pv.len, "week", 4, false)) rt = KV_REAL;
+  }
   e->type = rt;
   e->arg_const = kv_calloc((size_t)(n->nkids ? n->nkids : 1), sizeof(bool));
   for (int i = 0; i < n->nkids; i++) e->arg_const[i] = e->args[i]->is_const;
@@ -1168,19 +1183,12 @@ static int kql_bind_extend(kql_binder *b, kql_node *op, kql_scope *sc, kql_pipe 
       window = true;
     }
     int at = kql_schema_find(&out, name, strlen(name));
+    /* Every expression sees only the input columns: Kusto does not let a
+     * later expression of the same extend use a name an earlier one made
+     * (KS142; the engine refuses, fuzz: dynamic-json-0019.2, 0023.2). */
     if (at < 0) {
       kql_schema_add(b, &out, name, e->type);
       at = out.count - 1;
-      if (kql_schema_find(&p->schema, name, strlen(name)) < 0) {
-        kql_ent *le = kql_arena_alloc(b->a, sizeof *le);
-        le->name = out.cols[at].name;
-        le->kind = KQL_ENT_PARAM;
-        le->node = en;
-        le->scope = local->ents ? local : local; /* same local scope: earlier names only */
-        le->cval = kv_null(KV_DYNAMIC);
-        le->next = local->ents;
-        local->ents = le;
-      }
     } else {
       out.cols[at].type = e->type;
     }
@@ -1709,6 +1717,13 @@ static int kql_bind_sort(kql_binder *b, kql_node *op, kql_scope *sc, kql_pipe *p
   for (int i = 0; i < nk; i++) {
     kql_node *k = op->kids[first + i];
     keys[i].e = kql_bind_expr(b, k->kids[0], &p->schema, sc);
+    if (keys[i].e && keys[i].e->type == KV_DYNAMIC && !kql_node_is(op, "top")) {
+      /* sort/order by a dynamic value: KS116, the engine refuses it (fuzz:
+       * nested-pipelines-let-cte-0027, 0011.2); top by dynamic is allowed */
+      kql_expr_free(keys[i].e);
+      keys[i].e = NULL;
+      kql_bind_fail(b, k->kids[0]->pos, "The value of type 'dynamic' is not allowed in this context (sort by tostring(...) or another type)");
+    }
     if (!keys[i].e) {
       for (int j = 0; j < i; j++) kql_expr_free(keys[j].e);
       free(keys);
@@ -1849,7 +1864,11 @@ static int kql_bind_datatable(kql_binder *b, kql_node *n, kql_scope *sc, kql_pip
   for (int i = 0; i < nvals; i++) {
     kql_node *vn = n->kids[1 + i];
     int c = i % s.count;
-    kql_expr *e = kql_bind_expr(b, vn, NULL, sc);
+    kql_node *lv = vn; /* a datatable value may be -9223372036854775808 (fuzz: coercion-0019) */
+    if (vn->kind == KQL_N_UNARY && vn->name[0] == '-' && vn->kids[0]->kind == KQL_N_LIT &&
+        vn->kids[0]->flags == 1)
+      lv = vn->kids[0];
+    kql_expr *e = kql_bind_expr(b, lv, NULL, sc);
     if (!e) {
       kql_datatable_row_free(row, s.count); /* a partial row may hold strings */
       return -1;

@@ -685,6 +685,22 @@ static int kql_p_at_op_end(kql_parser *p) {
          kql_p_punct(p, 0, ")") || kql_p_punct(p, 0, "}");
 }
 
+/* Keywords Kusto accepts as a column name only when bracketed (['first']):
+ * the official parser reports KS228 for `print first=1`, the engine refuses
+ * the query (fuzz: dynamic-json-0039, string-ops-0025.3). Bare references
+ * such as `by`, `of`, `to`, `bool` or `guid` stay allowed. */
+static int kql_p_needs_brackets(const kql_token *t) {
+  static const char *const r[] = {
+      "first", "last", "asc", "desc", "missing", "kind", "and", "or", "between", "project",
+      "dynamic", "int", "long", "real", "string", "datetime", "timespan", "decimal", "like",
+      "with_source", "withsource", "isfuzzy", "flags", "union", "bagexpansion", "simple",
+      "relaxed", "time", NULL};
+  if (t->kind != KQL_TK_IDENT || t->bracketed) return 0;
+  for (int k = 0; r[k]; k++)
+    if (kql_p_tok_is(t, KQL_TK_IDENT, r[k])) return 1;
+  return 0;
+}
+
 /* name = expr | (a, b) = expr | expr */
 static kql_node *kql_p_assign_or_expr(kql_parser *p) {
   if (kql_p_is_ident(p, 0) && TOK(p)->text[0] != '!' && kql_p_punct(p, 1, "=")) {
@@ -745,7 +761,14 @@ static int kql_p_assign_list(kql_parser *p, kql_node *into, int allow_empty) {
     kql_p_fail_tok(p, "Missing expression");
     return -1;
   }
+  /* `with (kind=...)` option lists take keywords as names */
+  int opts = into->kind == KQL_N_CLAUSE && !strcmp(into->name, "with");
   for (;;) {
+    if (!opts && kql_p_needs_brackets(TOK(p)) && kql_p_punct(p, 1, "=")) {
+      kql_p_fail(p, TOK(p)->pos, "The name '%.*s' needs to be bracketed as ['%.*s'] to be used in this context",
+                 (int)TOK(p)->text_len, TOK(p)->text, (int)TOK(p)->text_len, TOK(p)->text);
+      return -1;
+    }
     kql_node *e = kql_p_assign_or_expr(p);
     if (!e) return -1;
     kql_node_add(p->a, into, e);
