@@ -1,13 +1,13 @@
 /* SPDX-License-Identifier: MIT
  * geo_point_buffer (a regular polygon around the point), and argument
- * validation only for geo_line_buffer, geo_polygon_buffer,
- * geo_union_lines_array, geo_union_polygons_array.
+ * validation only for geo_line_buffer, geo_polygon_buffer and
+ * geo_union_lines_array (geo_union_polygons_array is in fn_geo_union.c).
  * Invalid shapes, radii and tolerances give Kusto's null; a valid call fails
  * with "not supported yet", because the engine's buffer and union outputs
  * (vertex placement, start vertex, orientation of the S2-built result) are
  * not reproduced. Expected values: emulator:geo-point-buffer-function-02/03,
  * geo-line-buffer-function-02/03, geo-polygon-buffer-function-02/03,
- * geo-union-lines-array-function-02, geo-union-polygons-array-function-02.
+ * geo-union-lines-array-function-02.
  * Owner: geoops. */
 #include <math.h>
 #include <stdlib.h>
@@ -104,8 +104,3 @@ kv_value kql_fn_geo_union_lines_array(kql_fn_ctx *ctx, const kv_value *args, int
   return kql_fn_fail(ctx, KV_DYNAMIC, "not supported yet: geo_union_lines_array() line output");
 }
 
-kv_value kql_fn_geo_union_polygons_array(kql_fn_ctx *ctx, const kv_value *args, int argc) {
-  (void)argc;
-  if (!geo_buf_array_valid(args[0], kql_geo_polygon_valid)) return kv_dyn_null();
-  return kql_fn_fail(ctx, KV_DYNAMIC, "not supported yet: geo_union_polygons_array() polygon output");
-}

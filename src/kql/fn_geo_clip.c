@@ -395,9 +395,16 @@ kv_value kql_fn_geo_intersection_2polygons(kql_fn_ctx *ctx, const kv_value *args
                 !geo_clip_vertex_inside(&B, &A);
   free(A.polys);
   free(B.polys);
-  if (!simple || touch.n > 1) {
+  if (!simple) {
     kql_geo_ll_free(&touch);
-    return kql_fn_fail(ctx, KV_DYNAMIC, "not supported yet: geo_intersection_2polygons() of overlapping polygons");
+    kv_value r;
+    if (kql_geo_polygon_intersection(args[0], args[1], &r) == 1) return r;
+    return kql_fn_fail(ctx, KV_DYNAMIC,
+                       "not supported yet: geo_intersection_2polygons() of polygons that overlap and touch");
+  }
+  if (touch.n > 1) {
+    kql_geo_ll_free(&touch);
+    return kql_fn_fail(ctx, KV_DYNAMIC, "not supported yet: geo_intersection_2polygons() touching at several points");
   }
   kv_value r = touch.n == 1 ? kql_geo_point_value(touch.v[0], touch.v[1]) : kql_geo_empty_collection();
   kql_geo_ll_free(&touch);

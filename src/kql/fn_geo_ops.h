@@ -54,6 +54,12 @@ kv_value kql_s2_token(uint64_t id);
  * true with *out set when handled. */
 bool kql_geo_intersection_collinear(const kv_value *args, kv_value *out);
 
+/* Boolean operations (fn_geo_union.c). The union of a MultiPolygon's parts
+ * (false when not supported); the intersection of two polygon dynamics:
+ * 1 with *out set, 0 empty, -1 not supported. */
+bool kql_geo_multipolygon_union(kv_value g, kv_value *out);
+int kql_geo_polygon_intersection(kv_value a, kv_value b, kv_value *out);
+
 /* ---- function bodies (rows in kql_fn_table.c) ---- */
 kv_value kql_fn_geo_line_densify(kql_fn_ctx *ctx, const kv_value *args, int argc);
 kv_value kql_fn_geo_polygon_densify(kql_fn_ctx *ctx, const kv_value *args, int argc);

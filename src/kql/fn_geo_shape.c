@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "kql/fn_geo.h"
+#include "kql/fn_geo_ops.h"
 #include "kql/fn_lib.h"
 
 /* Angular distance from p to the minor arc a-b. Reproduces
@@ -228,8 +229,26 @@ static bool geo_polygon_measure(kv_value rings, double *area, double *perim) {
  * union; until then it is an explicit "not supported yet" error. */
 static kv_value geo_measure_fn(kql_fn_ctx *ctx, const kv_value *args, bool want_area,
                                const char *name) {
-  if (kql_geo_is(args[0], "MultiPolygon"))
-    return kql_fn_fail(ctx, KV_REAL, "not supported yet: %s() of a MultiPolygon", name);
+  if (kql_geo_is(args[0], "MultiPolygon")) {
+    /* measure the union of the parts (fn_geo_union.c, owner geoops) */
+    if (!kql_geo_polygon_valid(args[0])) return kv_null(KV_REAL);
+    kv_value u;
+    if (!kql_geo_multipolygon_union(args[0], &u))
+      return kql_fn_fail(ctx, KV_REAL, "not supported yet: %s() of this MultiPolygon", name);
+    kv_value c = kv_bag_get(u, "coordinates", 11);
+    bool multi = kql_geo_is(u, "MultiPolygon");
+    double area = 0, perim = 0;
+    for (size_t i = 0; i < (multi ? kv_array_count(c) : 1); i++) {
+      double a, p;
+      if (geo_polygon_measure(multi ? kv_array_get(c, i) : c, &a, &p)) {
+        area += a;
+        perim += p;
+      }
+    }
+    kv_release(u);
+    const double r = KQL_GEO_EARTH_RADIUS;
+    return kv_real(want_area ? area * r * r : perim * r);
+  }
   if (!kql_geo_is(args[0], "Polygon")) return kv_null(KV_REAL);
   double area, perim;
   if (!geo_polygon_measure(kv_bag_get(args[0], "coordinates", 11), &area, &perim))
@@ -255,8 +274,18 @@ kv_value kql_fn_geo_polygon_perimeter(kql_fn_ctx *ctx, const kv_value *args, int
  * to 1e-13. Holes subtract. MultiPolygon (a union) is refused. */
 kv_value kql_fn_geo_polygon_centroid(kql_fn_ctx *ctx, const kv_value *args, int argc) {
   (void)argc;
-  if (kql_geo_is(args[0], "MultiPolygon"))
-    return kql_fn_fail(ctx, KV_DYNAMIC, "not supported yet: geo_polygon_centroid() of a MultiPolygon");
+  if (kql_geo_is(args[0], "MultiPolygon")) {
+    /* the centroid of the union of the parts (fn_geo_union.c, owner geoops) */
+    if (!kql_geo_polygon_valid(args[0])) return kv_dyn_null();
+    kv_value u;
+    if (!kql_geo_multipolygon_union(args[0], &u) || !kql_geo_is(u, "Polygon")) {
+      if (kv_is_bag(u)) kv_release(u);
+      return kql_fn_fail(ctx, KV_DYNAMIC, "not supported yet: geo_polygon_centroid() of this MultiPolygon");
+    }
+    kv_value res = kql_fn_geo_polygon_centroid(ctx, &u, 1);
+    kv_release(u);
+    return res;
+  }
   if (!kql_geo_is(args[0], "Polygon")) return kv_dyn_null();
   kv_value rings = kv_bag_get(args[0], "coordinates", 11);
   if (!kv_is_array(rings) || kv_array_count(rings) == 0) return kv_dyn_null();
