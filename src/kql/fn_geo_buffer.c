@@ -1,13 +1,12 @@
 /* SPDX-License-Identifier: MIT
  * geo_point_buffer (a regular polygon around the point), and argument
- * validation only for geo_line_buffer, geo_polygon_buffer and
- * geo_union_lines_array (geo_union_polygons_array is in fn_geo_union.c).
- * Invalid shapes, radii and tolerances give Kusto's null; a valid call fails
- * with "not supported yet", because the engine's buffer and union outputs
- * (vertex placement, start vertex, orientation of the S2-built result) are
- * not reproduced. Expected values: emulator:geo-point-buffer-function-02/03,
- * geo-line-buffer-function-02/03, geo-polygon-buffer-function-02/03,
- * geo-union-lines-array-function-02.
+ * validation only for geo_line_buffer and geo_polygon_buffer (the unions
+ * are in fn_geo_union.c).
+ * Invalid shapes, radii and tolerances give Kusto's null; a valid line or
+ * polygon buffer fails with "not supported yet", because the engine's
+ * buffer outputs (vertex placement of its S2 buffer operation) are not
+ * reproduced. Expected values: emulator:geo-point-buffer-function-00/02/03,
+ * geo-line-buffer-function-02/03, geo-polygon-buffer-function-02/03.
  * Owner: geoops. */
 #include <math.h>
 #include <stdlib.h>
@@ -87,20 +86,3 @@ kv_value kql_fn_geo_polygon_buffer(kql_fn_ctx *ctx, const kv_value *args, int ar
     return kv_dyn_null();
   return kql_fn_fail(ctx, KV_DYNAMIC, "not supported yet: geo_polygon_buffer() polygon output");
 }
-
-/* Every non-null element valid per `valid`; false otherwise. */
-static bool geo_buf_array_valid(kv_value arr, bool (*valid)(kv_value)) {
-  if (!kv_is_array(arr)) return false;
-  for (size_t i = 0; i < kv_array_count(arr); i++) {
-    kv_value g = kv_array_get(arr, i);
-    if (!kv_is_null(g) && !valid(g)) return false;
-  }
-  return true;
-}
-
-kv_value kql_fn_geo_union_lines_array(kql_fn_ctx *ctx, const kv_value *args, int argc) {
-  (void)argc;
-  if (!geo_buf_array_valid(args[0], kql_geo_line_valid)) return kv_dyn_null();
-  return kql_fn_fail(ctx, KV_DYNAMIC, "not supported yet: geo_union_lines_array() line output");
-}
-

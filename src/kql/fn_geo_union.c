@@ -258,7 +258,8 @@ static int geo_u_shared(const geo_edge *edges, size_t ne, int other, geo_v3 m, g
 
 /* The result loops of A op B (union when is_union, else intersection) into
  * *out; 0 ok, -1 not supported (degenerate configuration or too big). */
-static int geo_u_op(const geo_region *A, const geo_region *B, bool is_union, geo_region *out) {
+static int geo_u_op(const geo_region *A, const geo_region *B, bool is_union, geo_region *out,
+                    geo_touch *points) {
   memset(out, 0, sizeof *out);
   size_t ne = A->nverts + B->nverts;
   if (ne > GEO_U_MAX_EDGES || (double)A->nverts * (double)B->nverts > GEO_U_MAX_PAIRS) return -1;
@@ -342,13 +343,17 @@ static int geo_u_op(const geo_region *A, const geo_region *B, bool is_union, geo
     else taken[succ[i]] = true;
   }
   free(taken);
-  /* an intersection where the boundaries only touch has a point part
-   * (a GeometryCollection in the engine): refused */
+  /* where the boundaries only touch, an intersection has a point part:
+   * those points go to `points` (deduplicated) */
   for (size_t i = 0; !is_union && rc == 0 && i < touch.n; i++) {
     bool found = false;
     for (size_t v = 0; v < g.nvx && !found; v++)
       if (outdeg[v] > 0 && geo_ang(g.vx[v], touch.p[i]) < GEO_U_EPS) found = true;
-    if (!found) rc = -1;
+    for (size_t k = 0; points && k < points->n && !found; k++)
+      if (geo_ang(points->p[k], touch.p[i]) < GEO_U_EPS) found = true;
+    if (found) continue;
+    if (points) geo_touch_add(points, touch.p[i]);
+    else rc = -1;
   }
   free(touch.p);
   /* pieces in graph order: by (source cell id, destination cell id) */
@@ -467,7 +472,7 @@ static int geo_u_union_all(geo_region *regs, size_t n, geo_region *out) {
   while (live > 1) {
     geo_region u;
     size_t key = regs[0].key + regs[1].key;
-    int rc = geo_u_op(&regs[0], &regs[1], true, &u);
+    int rc = geo_u_op(&regs[0], &regs[1], true, &u, NULL);
     geo_region_free(&regs[0]);
     geo_region_free(&regs[1]);
     memmove(regs, regs + 2, (live - 2) * sizeof(geo_region));
@@ -550,8 +555,10 @@ bool kql_geo_multipolygon_union(kv_value g, kv_value *out) {
   return rc == 0;
 }
 
-/* Intersection of two overlapping polygons (region A = first argument).
- * Returns 1 with *out set, 0 when empty, -1 when not supported. */
+/* Intersection of two polygons (region A = first argument): a Polygon /
+ * MultiPolygon, a Point where they only touch, or a GeometryCollection of
+ * one touching point and one polygon. Returns 1 with *out set, 0 when empty,
+ * -1 when not supported. */
 int kql_geo_polygon_intersection(kv_value a, kv_value b, kv_value *out) {
   geo_region A, B, R;
   if (!geo_region_load(a, &A)) return -1;
@@ -559,12 +566,198 @@ int kql_geo_polygon_intersection(kv_value a, kv_value b, kv_value *out) {
     geo_region_free(&A);
     return -1;
   }
-  int rc = geo_u_op(&A, &B, false, &R);
+  geo_touch pts = {0};
+  int rc = geo_u_op(&A, &B, false, &R, &pts);
   geo_region_free(&A);
   geo_region_free(&B);
-  if (rc != 0) return -1;
-  if (R.nloops == 0) return 0;
-  rc = geo_u_value(&R, out);
+  if (rc != 0) {
+    free(pts.p);
+    return -1;
+  }
+  /* a point part and one polygon: GeometryCollection [Point, Polygon]
+   * (emulator:geo-intersection-2polygons-function-02); other mixes refused */
+  if (pts.n > 1 || (pts.n == 1 && R.nloops > 1)) rc = -1;
+  kv_value poly = kv_dyn_null();
+  if (rc == 0 && R.nloops > 0) rc = geo_u_value(&R, &poly);
   geo_region_free(&R);
-  return rc == 0 ? 1 : -1;
+  if (rc != 0) {
+    free(pts.p);
+    return -1;
+  }
+  if (pts.n == 0) {
+    free(pts.p);
+    if (kv_is_null(poly)) return 0;
+    *out = poly;
+    return 1;
+  }
+  double lng, lat;
+  kql_geo_lnglat(pts.p[0], &lng, &lat);
+  free(pts.p);
+  kv_value point = kql_geo_point_value(lng, lat);
+  if (kv_is_null(poly)) {
+    *out = point;
+    return 1;
+  }
+  kv_value geoms = kv_dyn_array();
+  kv_array_push(geoms, point);
+  kv_array_push(geoms, poly);
+  kv_value gc = kql_geo_empty_collection();
+  kv_bag_set(gc, "geometries", 10, geoms);
+  *out = gc;
+  return 1;
+}
+
+/* ---- lines ---- */
+
+/* Union of lines when no two edges cross or partly overlap: identical
+ * edges merge, and the edges are chained from the vertices nothing leads
+ * into, chains ordered by their first edge's input number
+ * (emulator:geo-union-lines-array-function-00/01). Crossings, partial
+ * overlaps, opposite duplicates, branches and closed chains are refused. */
+#define GEO_UL_MAX_EDGES 2000
+
+kv_value kql_fn_geo_union_lines_array(kql_fn_ctx *ctx, const kv_value *args, int argc) {
+  (void)argc;
+  if (!kv_is_array(args[0])) return kv_dyn_null();
+  size_t n = kv_array_count(args[0]);
+  for (size_t i = 0; i < n; i++) {
+    kv_value g = kv_array_get(args[0], i);
+    if (!kv_is_null(g) && !kql_geo_line_valid(g)) return kv_dyn_null(); /* -function-02 */
+  }
+  geo_edge *edges = NULL;
+  size_t ne = 0, cap = 0;
+  bool ok = true;
+  for (size_t i = 0; i < n && ok; i++) {
+    kv_value g = kv_array_get(args[0], i);
+    if (kv_is_null(g)) continue;
+    kv_value c = kv_bag_get(g, "coordinates", 11);
+    bool multi = kql_geo_is(g, "MultiLineString");
+    for (size_t p = 0; p < (multi ? kv_array_count(c) : 1) && ok; p++) {
+      size_t nv;
+      geo_v3 *v = kql_geo_path(multi ? kv_array_get(c, p) : c, 2, &nv);
+      if (!v) {
+        ok = false;
+        break;
+      }
+      for (size_t k = 0; k + 1 < nv; k++) {
+        if (geo_ang(v[k], v[k + 1]) < GEO_U_EPS) continue;
+        if (ne >= GEO_UL_MAX_EDGES) {
+          ok = false;
+          break;
+        }
+        if (ne == cap) {
+          cap = cap ? cap * 2 : 16;
+          edges = kv_realloc(edges, cap * sizeof(geo_edge));
+        }
+        memset(&edges[ne], 0, sizeof(geo_edge));
+        edges[ne].a = v[k];
+        edges[ne].b = v[k + 1];
+        edges[ne].id = ne;
+        ne++;
+      }
+      free(v);
+    }
+  }
+  /* no crossings or partial overlaps; duplicates marked (region = -1) */
+  for (size_t i = 0; i < ne && ok; i++)
+    for (size_t j = i + 1; j < ne && ok; j++) {
+      geo_edge *e = &edges[i], *f = &edges[j];
+      if (e->region < 0 || f->region < 0) continue;
+      bool same = geo_ang(e->a, f->a) < GEO_U_EPS && geo_ang(e->b, f->b) < GEO_U_EPS;
+      bool rev = geo_ang(e->a, f->b) < GEO_U_EPS && geo_ang(e->b, f->a) < GEO_U_EPS;
+      if (same) {
+        f->region = -1;
+        continue;
+      }
+      if (rev) {
+        ok = false;
+        break;
+      }
+      geo_v3 x;
+      int r = kql_geo_arc_cross(e->a, e->b, f->a, f->b, &x);
+      if (r < 0) {
+        /* same great circle: only sharing an end point is fine */
+        int shared = (geo_ang(e->a, f->a) < GEO_U_EPS || geo_ang(e->a, f->b) < GEO_U_EPS) +
+                     (geo_ang(e->b, f->a) < GEO_U_EPS || geo_ang(e->b, f->b) < GEO_U_EPS);
+        bool overlap = geo_u_on_arc(f->a, e->a, e->b) + geo_u_on_arc(f->b, e->a, e->b) +
+                           geo_u_on_arc(e->a, f->a, f->b) + geo_u_on_arc(e->b, f->a, f->b) >
+                       2 * shared;
+        if (overlap) ok = false;
+      } else if (r > 0) {
+        bool at_e = geo_ang(x, e->a) < GEO_U_EPS || geo_ang(x, e->b) < GEO_U_EPS;
+        bool at_f = geo_ang(x, f->a) < GEO_U_EPS || geo_ang(x, f->b) < GEO_U_EPS;
+        if (!at_e || !at_f) ok = false;
+      }
+    }
+  geo_graph g;
+  memset(&g, 0, sizeof g);
+  for (size_t i = 0; i < ne && ok; i++)
+    if (edges[i].region >= 0) geo_graph_piece(&g, edges[i].a, edges[i].b, edges[i].id);
+  free(edges);
+  size_t nvx = g.nvx ? g.nvx : 1;
+  size_t *outdeg = kv_calloc(nvx, sizeof(size_t)), *indeg = kv_calloc(nvx, sizeof(size_t));
+  size_t *nextp = kv_calloc(nvx, sizeof(size_t));
+  for (size_t i = 0; i < g.npc; i++) {
+    outdeg[g.pc[i].src]++;
+    indeg[g.pc[i].dst]++;
+    nextp[g.pc[i].src] = i;
+  }
+  for (size_t v = 0; v < g.nvx && ok; v++)
+    if (outdeg[v] > 1 || indeg[v] > 1) ok = false;
+  kv_value chains = kv_dyn_array();
+  size_t *first_id = kv_malloc((g.npc ? g.npc : 1) * sizeof(size_t));
+  size_t nch = 0, walked = 0;
+  /* pieces are numbered in input order: chains start at in-degree 0 */
+  for (size_t i = 0; i < g.npc && ok; i++) {
+    if (indeg[g.pc[i].src] != 0) continue;
+    kql_geo_ll ll = {0};
+    double lng, lat;
+    kql_geo_lnglat(g.vx[g.pc[i].src], &lng, &lat);
+    kql_geo_ll_push(&ll, lng, lat);
+    size_t e = i, min_id = g.pc[i].id;
+    for (;;) {
+      walked++;
+      if (g.pc[e].id < min_id) min_id = g.pc[e].id;
+      kql_geo_lnglat(g.vx[g.pc[e].dst], &lng, &lat);
+      kql_geo_ll_push(&ll, lng, lat);
+      if (outdeg[g.pc[e].dst] == 0 || walked > g.npc) break;
+      e = nextp[g.pc[e].dst];
+    }
+    kv_array_push(chains, kql_geo_coords_value(ll.v, ll.n));
+    kql_geo_ll_free(&ll);
+    first_id[nch++] = min_id;
+  }
+  if (walked != g.npc) ok = false; /* a closed chain */
+  free(outdeg);
+  free(indeg);
+  free(nextp);
+  geo_graph_free(&g);
+  if (!ok || nch == 0) {
+    free(first_id);
+    kv_release(chains);
+    return kql_fn_fail(ctx, KV_DYNAMIC,
+                       "not supported yet: geo_union_lines_array() of lines that cross, overlap partly, branch "
+                       "or close");
+  }
+  /* chains by the smallest input edge number they hold */
+  size_t *ord = kv_malloc(nch * sizeof(size_t));
+  for (size_t i = 0; i < nch; i++) ord[i] = i;
+  for (size_t i = 1; i < nch; i++)
+    for (size_t j = i; j > 0 && first_id[ord[j - 1]] > first_id[ord[j]]; j--) {
+      size_t t = ord[j - 1];
+      ord[j - 1] = ord[j];
+      ord[j] = t;
+    }
+  kv_value res;
+  if (nch == 1) {
+    res = kql_geo_shape_value("LineString", kv_retain(kv_array_get(chains, 0)));
+  } else {
+    kv_value sorted = kv_dyn_array();
+    for (size_t i = 0; i < nch; i++) kv_array_push(sorted, kv_retain(kv_array_get(chains, ord[i])));
+    res = kql_geo_shape_value("MultiLineString", sorted);
+  }
+  free(ord);
+  free(first_id);
+  kv_release(chains);
+  return res;
 }
