@@ -186,3 +186,28 @@ void kql_agg_dcountif_init(void *st, const kv_type *types, const kv_value *const
 void kql_agg_dcountif_add(void *st, const kv_value *args, int argc) { kql_dcount_add(st, args, argc); }
 kv_value kql_agg_dcountif_result(void *st) { return kql_dcount_result(st); }
 void kql_agg_dcountif_destroy(void *st) { kql_dcount_destroy(st); }
+
+/* ---- sketch access for hll()/hll_merge()/dcount_hll() (agg_sketch.c, fn_sketch.c) ---- */
+int kql_hll_precision(const kql_hll *h) { return h->p; }
+
+const uint8_t *kql_hll_registers(const kql_hll *h) { return h->regs; }
+
+size_t kql_hll_hashes(const kql_hll *h, uint64_t *out, size_t cap) {
+  size_t n = 0;
+  if (h->regs) return 0;
+  if (h->has_zero && n < cap) out[n++] = 0;
+  for (size_t i = 0; i < h->sparse_cap && n < cap; i++)
+    if (h->sparse[i]) out[n++] = h->sparse[i];
+  return n;
+}
+
+size_t kql_hll_hash_count(const kql_hll *h) {
+  return h->regs ? 0 : h->sparse_count + (h->has_zero ? 1u : 0u);
+}
+
+void kql_hll_merge_registers(kql_hll *h, const uint8_t *regs) {
+  if (!h->regs) kql_hll_densify(h);
+  size_t m = (size_t)1 << h->p;
+  for (size_t i = 0; i < m; i++)
+    if (h->regs[i] < regs[i]) h->regs[i] = regs[i];
+}

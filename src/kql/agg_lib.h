@@ -75,5 +75,23 @@ kql_hll *kql_hll_new(int accuracy);
 void kql_hll_add_hash(kql_hll *h, uint64_t hash);
 uint64_t kql_hll_estimate(const kql_hll *h);
 void kql_hll_free(kql_hll *h);
+/* Sketch access for hll()/hll_merge()/dcount_hll() (agg_sketch.c, fn_sketch.c):
+ * precision bits; the 2^p registers once dense (else NULL); the exact hashes
+ * while sparse (copied into out, up to cap; count first); max-merge of 2^p
+ * registers of the same precision (densifies h). */
+int kql_hll_precision(const kql_hll *h);
+const uint8_t *kql_hll_registers(const kql_hll *h);
+size_t kql_hll_hash_count(const kql_hll *h);
+size_t kql_hll_hashes(const kql_hll *h, uint64_t *out, size_t cap);
+void kql_hll_merge_registers(kql_hll *h, const uint8_t *regs);
+
+/* agg_sketch.c: hll(), hll_if(), hll_merge(), tdigest(), tdigest_merge() */
+KQL_AGG_DECL(hll);
+KQL_AGG_DECL(hll_if);
+KQL_AGG_DECL(hll_merge);
+KQL_AGG_DECL(tdigest);
+KQL_AGG_DECL(tdigest_merge);
+/* agg_buildschema.c */
+KQL_AGG_DECL(buildschema);
 
 #endif

@@ -126,4 +126,9 @@ KQL_FN(has_any_ipv4_prefix); KQL_FN(ipv4_range_to_cidr_list);
 size_t kql_fn_count(void);
 const kql_fn_def *kql_fn_at(size_t idx);
 
+/* ---- sketches (fn_sketch.c) ---- */
+KQL_FN(hll_merge); KQL_FN(dcount_hll); KQL_FN(merge_tdigest); KQL_FN(percentile_tdigest);
+KQL_FN(percentiles_array_tdigest); KQL_FN(rank_tdigest); KQL_FN(percentrank_tdigest);
+KQL_RT(percentile_tdigest);
+
 #endif

@@ -112,6 +112,14 @@ static kql_agg_def kql_agg_table[] = {
     A(binary_all_and, 1, 1, long),
     A(binary_all_or, 1, 1, long),
     A(binary_all_xor, 1, 1, long),
+    /* sketches (agg_sketch.c, agg_buildschema.c; rows owned by plugins) */
+    A(hll, 1, 2, dynamic),
+    A(hll_if, 2, 3, dynamic),
+    A(hll_merge, 1, 2, dynamic),
+    A(tdigest, 1, 2, dynamic),
+    A(tdigest_merge, 1, 1, dynamic),
+    ALIAS(merge_tdigest, tdigest_merge, 1, 1, dynamic),
+    A(buildschema, 1, 1, dynamic),
 };
 
 #define KQL_AGG_COUNT (sizeof kql_agg_table / sizeof kql_agg_table[0])
@@ -126,11 +134,13 @@ static size_t kql_agg_size_of(const char *name) {
   S(variancepif) S(covariance) S(covariancep) S(covarianceif) S(covariancepif) S(percentile)
   S(percentiles) S(percentiles_array) S(percentilew) S(percentilesw) S(percentilesw_array)
   S(binary_all_and) S(binary_all_or) S(binary_all_xor)
+  S(hll) S(hll_if) S(hll_merge) S(tdigest) S(tdigest_merge) S(buildschema) /* sketches */
 #undef S
   if (strcmp(name, "any") == 0) return kql_agg_take_any_size;
   if (strcmp(name, "anyif") == 0) return kql_agg_take_anyif_size;
   if (strcmp(name, "makelist") == 0) return kql_agg_make_list_size;
   if (strcmp(name, "makeset") == 0) return kql_agg_make_set_size;
+  if (strcmp(name, "merge_tdigest") == 0) return kql_agg_tdigest_merge_size;
   return 0;
 }
 

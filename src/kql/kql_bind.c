@@ -1104,9 +1104,41 @@ static const char *kql_expr_name(kql_binder *b, kql_node *n) {
     }
     case KQL_N_PAREN:
       return kql_expr_name(b, n->kids[0]);
+    case KQL_N_CALL: {
+      /* Kusto.Language's ResultNameKind of the sketch functions: name_arg,
+       * prefix_arg or a fixed prefix; other calls stay unnamed (Column1) */
+      static const struct {
+        const char *fn, *pre;
+        int kind; /* 0 name_arg0, 1 pre_arg0, 2 pre only */
+      } rn[] = {{"dcount_hll", "dcount_hll", 0}, {"percentile_tdigest", "percentile_tdigest", 0},
+                {"percentiles_array_tdigest", "percentile_tdigest", 1}, {"hll_merge", "hll_merged_result", 2},
+                {"tdigest_merge", "tdigests_merge_result", 2}, {"merge_tdigests", "tdigests_merge_result", 2},
+                {NULL, NULL, 0}};
+      for (int i = 0; rn[i].fn; i++) {
+        if (!kql_node_is(n, rn[i].fn)) continue;
+        if (rn[i].kind == 2) return rn[i].pre;
+        const char *a = n->nkids ? kql_expr_name(b, n->kids[0]) : NULL;
+        if (!a) return NULL;
+        kv_buf buf;
+        kv_buf_init(&buf);
+        kv_buf_printf(&buf, "%s_%s", rn[i].pre, a);
+        const char *r = kql_arena_strdup(b->a, buf.data, buf.len);
+        kv_buf_free(&buf);
+        return r;
+      }
+      return NULL;
+    }
     default:
       return NULL;
   }
+}
+
+/* Aggregate argument naming: tostring(x)/todynamic(x) are named after x
+ * (ResultNameKind.FirstArgument; emulator: summarize-operator-04). */
+static const char *kql_agg_arg_name(kql_binder *b, kql_node *n) {
+  while (n->kind == KQL_N_CALL && n->nkids == 1 && (kql_node_is(n, "tostring") || kql_node_is(n, "todynamic")))
+    n = n->kids[0];
+  return kql_expr_name(b, n);
 }
 
 /* by-key naming: bin(x, 1h) -> x, tostring(x) -> x; else Column1.. */
@@ -1486,7 +1518,7 @@ static int kql_bind_summarize(kql_binder *b, kql_node *op, kql_scope *sc, kql_pi
       }
       kql_expr *e = kql_bind_expr(b, an, &p->schema, sc);
       if (!e) goto fail;
-      argnames[sp->nargs] = kql_expr_name(b, an);
+      argnames[sp->nargs] = kql_agg_arg_name(b, an);
       sp->args[sp->nargs++] = e;
     }
     if (sp->nargs < def->min_args || (def->max_args >= 0 && sp->nargs > def->max_args && !is_arg)) {

@@ -286,6 +286,16 @@ static const kql_fn_def kql_fn_table[] = {
     FN(beta_inv, 3, 3, real),
     FN(welch_test, 6, 7, real),
     FN(indexof_regex, 2, 5, long),
+    /* sketches (fn_sketch.c; rows owned by plugins) */
+    FN(hll_merge, 2, 64, dynamic),
+    FN(dcount_hll, 1, 1, long),
+    FN(merge_tdigest, 1, 64, dynamic),
+    F(merge_tdigests, 1, 64, merge_tdigest, dynamic, 0),
+    F(tdigest_merge, 1, 64, merge_tdigest, dynamic, 0),
+    FN(percentile_tdigest, 2, 3, percentile_tdigest),
+    FN(percentiles_array_tdigest, 2, 64, dynamic),
+    FN(rank_tdigest, 2, 2, real),
+    FN(percentrank_tdigest, 2, 2, real),
     /* SCALARS-MORE-ROWS */
     /* geospatial (fn_geo*.c; rows owned by the geo engineer) */
     F(geo_distance_2points, 4, 4, geo_distance_2points, real, 0),

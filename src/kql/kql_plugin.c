@@ -15,6 +15,11 @@ typedef struct {
   kql_plugin_fn fn;
 } kql_plugin_entry;
 
+/* geo_polygon_lookup / geo_line_lookup live in kql_op_geo_lookup.c (owner
+ * geoops), written against the binder API. */
+int kql_bind_geo_lookup(kql_binder *b, kql_node *call, kql_scope *sc, kql_pipe *p);
+static int kql_plugin_geo_lookup(kql_plugin *pl) { return kql_bind_geo_lookup(pl->b, pl->call, pl->sc, pl->p); }
+
 /* ORDER: alphabetical, one line per plugin */
 static const kql_plugin_entry kql_plugins[] = {
     {"active_users_count", kql_plugin_active_users_count},
@@ -23,6 +28,8 @@ static const kql_plugin_entry kql_plugins[] = {
     {"activity_metrics", kql_plugin_activity_metrics},
     {"bag_unpack", kql_plugin_bag_unpack},
     {"dcount_intersect", kql_plugin_dcount_intersect},
+    {"geo_line_lookup", kql_plugin_geo_lookup},
+    {"geo_polygon_lookup", kql_plugin_geo_lookup},
     {"ipv4_lookup", kql_plugin_ipv4_lookup},
     {"ipv6_lookup", kql_plugin_ipv6_lookup},
     {"new_activity_metrics", kql_plugin_new_activity_metrics},
