@@ -233,6 +233,7 @@ typedef struct kql_parse_item {
 kql_op *kql_op_parse_new(kql_exec *ex, int in_cols, int ncols, kql_expr *src,
                          kql_parse_item *items, int nitems, kql_regex *re, int *group_col,
                          int ngroups, bool where_mode);
+void kql_op_parse_set_relaxed(kql_op *op); /* kind=relaxed */
 kql_op *kql_op_union_new(kql_exec *ex, int ncols, const int *map_in, kql_table **tables,
                          int **maps, int ntables, bool input_first);
 enum {

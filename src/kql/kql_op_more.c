@@ -143,6 +143,7 @@ typedef struct {
   kv_type *group_type;
   int ngroups;
   bool where_mode;
+  bool relaxed;     /* kind=relaxed: a value that does not convert is null on its own */
   int *map;
   kv_value *vals;
   kql_regex_span *spans;
@@ -181,7 +182,10 @@ static int kql_parse_push(kql_op *op, const kql_xrow *row) {
       kv_release(p->vals[col]);
       p->vals[col] = v;
     }
-  } else {
+  }
+  /* simple: a typed value that does not convert fails the whole row, as no
+   * match does (emulator: parse-where-operator-01); relaxed keeps the rest */
+  if (!ok || (!all_ok && !p->relaxed && !p->where_mode)) {
     for (int g = 0; g < p->ngroups; g++) {
       int col = p->group_col[g];
       if (col < 0) continue;
@@ -221,6 +225,8 @@ static void kql_parse_destroy(kql_op *op) {
 }
 static const kql_op_vt kql_parse_vt = {"parse", kql_parse_push, kql_next_finish, NULL,
                                        kql_parse_destroy};
+
+void kql_op_parse_set_relaxed(kql_op *op) { ((kql_op_parse *)op)->relaxed = true; }
 
 kql_op *kql_op_parse_new(kql_exec *ex, int in_cols, int ncols, kql_expr *src,
                          kql_parse_item *items, int nitems, kql_regex *re, int *group_col,

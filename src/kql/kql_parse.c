@@ -1175,6 +1175,114 @@ static int kql_p_starts_operator(kql_parser *p) {
   return 0;
 }
 
+/* Search predicate (search operator only): terms are string literals, col:"x"
+ * restricts a term to a column, everything else is an ordinary comparison.
+ *   sor   := sand ('or' sand)*
+ *   sand  := sunary ('and' sunary)*
+ *   sunary:= 'not' '(' sor ')' | '(' sor ')' | name ':' primary | '*' | cmp */
+static kql_node *kql_p_search_or(kql_parser *p);
+static kql_node *kql_p_search_unary(kql_parser *p) {
+  if (kql_p_word(p, 0, "not") && kql_p_punct(p, 1, "(")) {
+    kql_node *n = kql_p_node(p, KQL_N_CALL);
+    kql_p_set_name(p, n, TOK(p));
+    kql_p_advance(p);
+    kql_p_advance(p);
+    kql_node *e = kql_p_search_or(p);
+    if (!e) return NULL;
+    kql_node_add(p->a, n, e);
+    if (kql_p_expect_punct(p, ")")) return NULL;
+    kql_p_finish(p, n);
+    return n;
+  }
+  if (kql_p_punct(p, 0, "(")) {
+    kql_node *n = kql_p_node(p, KQL_N_PAREN);
+    kql_p_advance(p);
+    kql_node *e = kql_p_search_or(p);
+    if (!e) return NULL;
+    kql_node_add(p->a, n, e);
+    if (kql_p_expect_punct(p, ")")) return NULL;
+    kql_p_finish(p, n);
+    return n;
+  }
+  if (kql_p_is_ident(p, 0) && kql_p_punct(p, 1, ":")) {
+    kql_node *l = kql_p_name(p);
+    if (!l) return NULL;
+    kql_node *n = kql_p_binary_node(p, l, ":", 1);
+    kql_p_advance(p);
+    kql_node *r = kql_p_primary(p);
+    if (!r) return NULL;
+    kql_node_add(p->a, n, r);
+    kql_p_finish(p, n);
+    return n;
+  }
+  if (kql_p_punct(p, 0, "*") && (kql_p_tok(p, 1)->kind == KQL_TK_EOF ||
+                                 kql_p_punct(p, 1, "|") || kql_p_punct(p, 1, ")") ||
+                                 kql_p_punct(p, 1, ";") || kql_p_word(p, 1, "and") ||
+                                 kql_p_word(p, 1, "or"))) {
+    kql_node *n = kql_p_node(p, KQL_N_STAR);
+    kql_p_advance(p);
+    kql_p_finish(p, n);
+    return n;
+  }
+  return kql_p_cmp(p);
+}
+static kql_node *kql_p_search_and(kql_parser *p) {
+  kql_node *l = kql_p_search_unary(p);
+  while (l && kql_p_word(p, 0, "and")) {
+    kql_node *n = kql_p_binary_node(p, l, "and", 3);
+    kql_p_advance(p);
+    kql_node *r = kql_p_search_unary(p);
+    if (!r) return NULL;
+    kql_node_add(p->a, n, r);
+    l = n;
+  }
+  return l;
+}
+static kql_node *kql_p_search_or(kql_parser *p) {
+  if (p->failed || kql_p_enter(p)) return NULL;
+  kql_node *l = kql_p_search_and(p);
+  while (l && kql_p_word(p, 0, "or")) {
+    kql_node *n = kql_p_binary_node(p, l, "or", 2);
+    kql_p_advance(p);
+    kql_node *r = kql_p_search_and(p);
+    if (!r) {
+      l = NULL;
+      break;
+    }
+    kql_node_add(p->a, n, r);
+    l = n;
+  }
+  p->depth--;
+  return p->failed ? NULL : l;
+}
+
+/* search [kind=...] [in (T, ...)] predicate: params on op, kids[0] = predicate,
+ * kids[1] = CLAUSE "in" holding the table references when given. */
+static int kql_p_search(kql_parser *p, kql_node *op) {
+  op->kind = KQL_N_OP;
+  op->name = "search";
+  op->name_len = 6;
+  if (kql_p_params(p, op)) return -1;
+  kql_node *in = NULL;
+  if (kql_p_word(p, 0, "in") && kql_p_punct(p, 1, "(")) {
+    kql_p_advance(p);
+    kql_p_advance(p);
+    in = kql_p_clause(p, "in");
+    if (kql_p_union_legs(p, in)) return -1;
+    if (kql_p_expect_punct(p, ")")) return -1;
+  }
+  if (kql_p_at_op_end(p)) {
+    kql_p_fail_tok(p, "Missing expression");
+    return -1;
+  }
+  kql_node *e = kql_p_search_or(p);
+  if (!e) return -1;
+  kql_node_add(p->a, op, e);
+  if (in) kql_node_add(p->a, op, in);
+  kql_p_finish(p, op);
+  return 0;
+}
+
 /* Parses one operator after '|'. */
 static kql_node *kql_p_operator(kql_parser *p) {
   kql_token *t = TOK(p);
@@ -1448,45 +1556,77 @@ static kql_node *kql_p_operator(kql_parser *p) {
     if (!e2) return NULL;
     kql_node_add(p->a, op, e2);
   } else if (IS("make-series")) {
-    op->kind = KQL_N_GENERIC;
+    /* kids: aggs (items: assign-or-expr [, default]), on, from, to, step, by */
     if (kql_p_params(p, op)) return NULL;
+    kql_node *aggs = kql_p_clause(p, "aggs");
     for (;;) {
       kql_node *e = kql_p_assign_or_expr(p);
       if (!e) return NULL;
-      kql_node_add(p->a, op, e);
+      kql_node *item = kql_node_new(p->a, KQL_N_CLAUSE, e->pos);
+      item->name = "item";
+      kql_node_add(p->a, item, e);
       if (kql_p_word(p, 0, "default") && kql_p_punct(p, 1, "=")) {
         kql_p_advance(p);
         kql_p_advance(p);
-        if (!kql_p_expr(p)) return NULL;
+        kql_node *d = kql_p_expr(p);
+        if (!d) return NULL;
+        kql_node_add(p->a, item, d);
       }
+      kql_node_add(p->a, aggs, item);
       if (kql_p_punct(p, 0, ",")) {
         kql_p_advance(p);
         continue;
       }
       break;
     }
+    kql_node_add(p->a, op, aggs);
+    kql_node *on = kql_p_clause(p, "on");
+    kql_node *from = kql_p_clause(p, "from");
+    kql_node *to = kql_p_clause(p, "to");
+    kql_node *step = kql_p_clause(p, "step");
+    kql_node *by = kql_p_clause(p, "by");
     if (kql_p_expect_word(p, "on")) return NULL;
-    if (!kql_p_expr(p)) return NULL;
+    kql_node *axis = kql_p_expr(p);
+    if (!axis) return NULL;
+    kql_node_add(p->a, on, axis);
     if (kql_p_word(p, 0, "in")) {
       kql_p_advance(p);
-      if (!kql_p_postfix(p)) return NULL;
+      kql_node *r = kql_p_postfix(p);
+      if (!r) return NULL;
+      if (r->kind != KQL_N_CALL || !kql_node_is(r, "range") || r->nkids != 3) {
+        kql_p_fail(p, r->pos, "Expected: range(start, stop, step)");
+        return NULL;
+      }
+      kql_node_add(p->a, from, r->kids[0]);
+      kql_node_add(p->a, to, r->kids[1]);
+      kql_node_add(p->a, step, r->kids[2]);
     } else {
       if (kql_p_word(p, 0, "from")) {
         kql_p_advance(p);
-        if (!kql_p_expr(p)) return NULL;
+        kql_node *e = kql_p_expr(p);
+        if (!e) return NULL;
+        kql_node_add(p->a, from, e);
       }
       if (kql_p_word(p, 0, "to")) {
         kql_p_advance(p);
-        if (!kql_p_expr(p)) return NULL;
+        kql_node *e = kql_p_expr(p);
+        if (!e) return NULL;
+        kql_node_add(p->a, to, e);
       }
       if (kql_p_expect_word(p, "step")) return NULL;
-      if (!kql_p_expr(p)) return NULL;
+      kql_node *e = kql_p_expr(p);
+      if (!e) return NULL;
+      kql_node_add(p->a, step, e);
     }
     if (kql_p_word(p, 0, "by")) {
       kql_p_advance(p);
-      kql_node *by = kql_p_clause(p, "by");
       if (kql_p_assign_list(p, by, 0)) return NULL;
     }
+    kql_node_add(p->a, op, on);
+    kql_node_add(p->a, op, from);
+    kql_node_add(p->a, op, to);
+    kql_node_add(p->a, op, step);
+    kql_node_add(p->a, op, by);
   } else if (IS("partition")) { /* bound by kql_bind_partition.c */
     if (kql_p_params(p, op)) return NULL;
     if (kql_p_expect_word(p, "by")) return NULL;
@@ -1677,19 +1817,32 @@ static kql_node *kql_p_operator(kql_parser *p) {
       if (kql_p_assign_list(p, w2, 0)) return NULL;
       kql_node_add(p->a, op, w2);
     }
-  } else if (IS("parse-kv")) {
-    op->kind = KQL_N_GENERIC;
-    if (!kql_p_expr(p)) return NULL;
+  } else if (IS("parse-kv")) { /* Expr as (k:type, ...) [with (name=value, ...)] */
+    kql_node *e = kql_p_expr(p);
+    if (!e) return NULL;
+    kql_node_add(p->a, op, e);
     if (kql_p_expect_word(p, "as")) return NULL;
     if (kql_p_expect_punct(p, "(")) return NULL;
+    kql_node *keys = kql_p_clause(p, "keys");
     for (;;) {
-      if (!kql_p_name(p)) return NULL;
+      if (!TOK(p)->bracketed && (kql_p_word(p, 0, "true") || kql_p_word(p, 0, "false"))) {
+        kql_p_fail_tok(p, "Expected: key name (write ['true'] for a keyword)");
+        return NULL;
+      }
+      kql_node *cd = kql_p_node(p, KQL_N_COLDEF);
+      kql_node *nm = kql_p_name(p);
+      if (!nm) return NULL;
+      cd->name = nm->name;
+      cd->name_len = nm->name_len;
       if (kql_p_expect_punct(p, ":")) return NULL;
       if (!kql_p_is_ident(p, 0)) {
         kql_p_fail_tok(p, "Missing type name");
         return NULL;
       }
+      cd->str = kql_arena_strdup(p->a, TOK(p)->text, TOK(p)->text_len);
       kql_p_advance(p);
+      kql_p_finish(p, cd);
+      kql_node_add(p->a, keys, cd);
       if (kql_p_punct(p, 0, ",")) {
         kql_p_advance(p);
         continue;
@@ -1697,26 +1850,34 @@ static kql_node *kql_p_operator(kql_parser *p) {
       break;
     }
     if (kql_p_expect_punct(p, ")")) return NULL;
+    kql_node_add(p->a, op, keys);
     if (kql_p_word(p, 0, "with")) {
       kql_p_advance(p);
       if (kql_p_expect_punct(p, "(")) return NULL;
       kql_node *w2 = kql_p_clause(p, "with");
       if (kql_p_assign_list(p, w2, 0)) return NULL;
       if (kql_p_expect_punct(p, ")")) return NULL;
+      kql_node_add(p->a, op, w2);
     }
-  } else if (IS("mv-apply")) {
-    op->kind = KQL_N_GENERIC;
+  } else if (IS("mv-apply")) { /* [params] item, ... [limit n] on (operators) */
     if (kql_p_params(p, op)) return NULL;
     for (;;) {
-      if (!kql_p_assign_or_expr(p)) return NULL;
+      kql_node *e = kql_p_assign_or_expr(p);
+      if (!e) return NULL;
+      kql_node *item = kql_node_new(p->a, KQL_N_CLAUSE, e->pos);
+      item->name = "item";
+      kql_node_add(p->a, item, e);
       if (kql_p_word(p, 0, "to")) {
         kql_p_advance(p);
         if (!kql_p_word(p, 0, "typeof")) {
           kql_p_fail_tok(p, "Expected: typeof");
           return NULL;
         }
-        if (!kql_p_primary(p)) return NULL;
+        kql_node *ty = kql_p_primary(p);
+        if (!ty) return NULL;
+        kql_node_add(p->a, item, ty);
       }
+      kql_node_add(p->a, op, item);
       if (kql_p_punct(p, 0, ",")) {
         kql_p_advance(p);
         continue;
@@ -1725,20 +1886,31 @@ static kql_node *kql_p_operator(kql_parser *p) {
     }
     if (kql_p_word(p, 0, "limit")) {
       kql_p_advance(p);
-      if (!kql_p_expr(p)) return NULL;
+      kql_node *lim = kql_p_clause(p, "limit");
+      kql_node *e = kql_p_expr(p);
+      if (!e) return NULL;
+      kql_node_add(p->a, lim, e);
+      kql_node_add(p->a, op, lim);
     }
     if (kql_p_expect_word(p, "on")) return NULL;
     if (kql_p_expect_punct(p, "(")) return NULL;
+    kql_node *on = kql_p_clause(p, "on");
     if (kql_p_starts_operator(p)) {
       for (;;) {
-        if (!kql_p_operator(p)) return NULL;
+        kql_node *sub = kql_p_operator(p);
+        if (!sub) return NULL;
+        kql_node_add(p->a, on, sub);
         if (!kql_p_punct(p, 0, "|")) break;
         kql_p_advance(p);
       }
-    } else if (!kql_p_pipe(p)) {
-      return NULL;
+    } else {
+      kql_node *sub = kql_p_pipe(p);
+      if (!sub) return NULL;
+      on->name = "on-pipe"; /* a sub-query with its own source: not supported by the binder */
+      kql_node_add(p->a, on, sub);
     }
     if (kql_p_expect_punct(p, ")")) return NULL;
+    kql_node_add(p->a, op, on);
   } else if (IS("fork")) {
     op->kind = KQL_N_GENERIC;
     int n = 0;
@@ -1764,6 +1936,8 @@ static kql_node *kql_p_operator(kql_parser *p) {
              IS("graph-to-table")) {
     op->kind = KQL_N_GENERIC;
     if (kql_p_graph_op(p, op)) return NULL;
+  } else if (IS("search")) {
+    if (kql_p_search(p, op)) return NULL;
   } else if (IS("mv-apply") || IS("search") || IS("facet") ||
              IS("fork") || IS("parse-kv") || IS("find") ||
              IS("project-smart") || IS("graph-merge") ||
@@ -1835,8 +2009,15 @@ static kql_node *kql_p_source(kql_parser *p) {
       kql_p_finish(p, n);
       return n;
     }
+    if (kql_p_tok_is(t, KQL_TK_IDENT, "search")) { /* search as the source: flags = 1 */
+      kql_node *n = kql_p_node(p, KQL_N_OP);
+      kql_p_advance(p);
+      n->flags = 1;
+      if (kql_p_search(p, n)) return NULL;
+      return n;
+    }
     if (kql_p_tok_is(t, KQL_TK_IDENT, "evaluate") || kql_p_tok_is(t, KQL_TK_IDENT, "find") ||
-        kql_p_tok_is(t, KQL_TK_IDENT, "search") || kql_p_tok_is(t, KQL_TK_IDENT, "externaldata") ||
+        kql_p_tok_is(t, KQL_TK_IDENT, "externaldata") ||
         kql_p_tok_is(t, KQL_TK_IDENT, "external_data") ||
         kql_p_tok_is(t, KQL_TK_IDENT, "graph-match") ||
         kql_p_tok_is(t, KQL_TK_IDENT, "graph-shortest-paths")) {
@@ -2000,8 +2181,10 @@ static kql_node *kql_p_statement(kql_parser *p) {
     if (kql_p_expect_punct(p, "=")) return NULL;
     kql_node *v;
     if (kql_p_looks_like_func(p)) {
-      if (kql_p_word(p, 0, "view")) kql_p_advance(p);
+      bool is_view = kql_p_word(p, 0, "view");
+      if (is_view) kql_p_advance(p);
       v = kql_p_func(p);
+      if (v && is_view) v->flags = 1; /* a view: searched by 'search' without a source */
     } else {
       v = kql_p_pipe(p);
     }
