@@ -11,9 +11,8 @@
 #include <string.h>
 
 #include "kql/fn_geo.h"
+#include "kql/fn_geo_h3_core.h"
 #include "kql/fn_lib.h"
-
-enum { H3_MAX_RES = 15, H3_BASE_CELLS = 122 };
 
 static bool h3_is_pentagon_base(int bc) {
   static const int p[] = {4, 14, 24, 38, 49, 58, 63, 72, 83, 97, 107, 117};
@@ -22,18 +21,15 @@ static bool h3_is_pentagon_base(int bc) {
   return false;
 }
 
-static int h3_res(uint64_t h) { return (int)((h >> 52) & 15); }
-static int h3_base(uint64_t h) { return (int)((h >> 45) & 127); }
-static int h3_digit(uint64_t h, int r) { return (int)((h >> (3 * (H3_MAX_RES - r))) & 7); }
-static uint64_t h3_set_digit(uint64_t h, int r, int d) {
-  int sh = 3 * (H3_MAX_RES - r);
-  return (h & ~((uint64_t)7 << sh)) | ((uint64_t)d << sh);
-}
+#define h3_res kql_h3_res
+#define h3_base kql_h3_base
+#define h3_digit kql_h3_digit
+#define h3_set_digit kql_h3_set_digit
 static uint64_t h3_set_res(uint64_t h, int res) {
   return (h & ~((uint64_t)15 << 52)) | ((uint64_t)res << 52);
 }
 
-static bool h3_valid(uint64_t h) {
+bool kql_h3_valid(uint64_t h) {
   if ((h >> 63) || ((h >> 59) & 15) != 1 || ((h >> 56) & 7) != 0) return false;
   int res = h3_res(h), bc = h3_base(h);
   if (bc >= H3_BASE_CELLS) return false;
@@ -53,7 +49,7 @@ static bool h3_valid(uint64_t h) {
   return true;
 }
 
-static bool h3_parse(kv_value v, uint64_t *out) {
+bool kql_h3_parse(kv_value v, uint64_t *out) {
   if (kv_scalar_type(v) != KV_STRING) return false;
   kv_buf tmp;
   kv_buf_init(&tmp);
@@ -75,10 +71,10 @@ static bool h3_parse(kv_value v, uint64_t *out) {
   }
   kv_buf_free(&tmp);
   *out = x;
-  return ok && h3_valid(x);
+  return ok && kql_h3_valid(x);
 }
 
-static kv_value h3_token(uint64_t h) {
+kv_value kql_h3_token(uint64_t h) {
   char buf[17];
   static const char hex[] = "0123456789abcdef";
   int n = 0;
@@ -98,26 +94,26 @@ kv_value kql_fn_geo_h3cell_level(kql_fn_ctx *ctx, const kv_value *args, int argc
   (void)ctx;
   (void)argc;
   uint64_t h;
-  if (!h3_parse(args[0], &h)) return kv_null(KV_INT);
+  if (!kql_h3_parse(args[0], &h)) return kv_null(KV_INT);
   return kv_int(h3_res(h));
 }
 
 kv_value kql_fn_geo_h3cell_parent(kql_fn_ctx *ctx, const kv_value *args, int argc) {
   (void)ctx;
   uint64_t h;
-  if (!h3_parse(args[0], &h)) return kv_null(KV_STRING);
+  if (!kql_h3_parse(args[0], &h)) return kv_null(KV_STRING);
   int64_t res = h3_res(h) - 1;
   if (argc > 1 && !kql_arg_long(args[1], &res)) return kv_null(KV_STRING);
   if (res < 0 || res > h3_res(h)) return kv_null(KV_STRING);
   uint64_t p = h3_set_res(h, (int)res);
   for (int r = (int)res + 1; r <= H3_MAX_RES; r++) p = h3_set_digit(p, r, 7);
-  return h3_token(p);
+  return kql_h3_token(p);
 }
 
 /* Depth-first enumeration in digit order (emulator:geo-h3cell-children-function-00). */
 static void h3_children(kv_value arr, uint64_t h, int r, int res, bool pent_center) {
   if (r > res) {
-    kv_value s = h3_token(h);
+    kv_value s = kql_h3_token(h);
     kv_array_push(arr, kv_to_dynamic(s));
     kv_release(s);
     return;
@@ -128,21 +124,20 @@ static void h3_children(kv_value arr, uint64_t h, int r, int res, bool pent_cent
   }
 }
 
-/* Children more than this many levels down are refused with an error rather
- * than guessed (the engine's own limit is not known from the corpus). */
+/* Kusto's documented limit: a cell and its children may be at most 5
+ * levels apart (up to 16807 tokens); beyond that the result is null
+ * (emulator:geo-h3cell-children-function-04). */
 enum { H3_MAX_CHILD_DEPTH = 5 };
 
 kv_value kql_fn_geo_h3cell_children(kql_fn_ctx *ctx, const kv_value *args, int argc) {
+  (void)ctx;
   uint64_t h;
-  if (!h3_parse(args[0], &h)) return kv_dyn_null();
+  if (!kql_h3_parse(args[0], &h)) return kv_dyn_null();
   int cur = h3_res(h);
   int64_t res = cur + 1;
   if (argc > 1 && !kql_arg_long(args[1], &res)) return kv_dyn_null();
   if (res < cur || res > H3_MAX_RES) return kv_dyn_null();
-  if (res - cur > H3_MAX_CHILD_DEPTH)
-    return kql_fn_fail(ctx, KV_DYNAMIC,
-                       "not supported yet: geo_h3cell_children more than %d levels down",
-                       H3_MAX_CHILD_DEPTH);
+  if (res - cur > H3_MAX_CHILD_DEPTH) return kv_dyn_null();
   bool pent_center = h3_is_pentagon_base(h3_base(h));
   for (int r = 1; r <= cur && pent_center; r++) pent_center = h3_digit(h, r) == 0;
   uint64_t base = h3_set_res(h, (int)res);
