@@ -1044,17 +1044,6 @@ static kql_expr *kql_bind_call(kql_binder *b, kql_node *n, const kv_schema *row,
     }
     if (kv_scalar_type(pv) == KV_STRING && kv_str_eq(pv.u.s, pv.len, "week", 4, false)) rt = KV_REAL;
   }
-  if (!strcmp(name, "datetime_diff") && n->nkids == 3) {
-    /* the part decides the type: 'week' counts come back as real
-     * (emulator:datetime-diff-function-00, fuzz: datetime-timespan-0028) */
-    kv_value pv = e->args[0]->cval;
-    if (!e->args[0]->is_const) {
-      kql_bind_fail(b, n->kids[0]->pos, "not supported yet: datetime_diff with a non-constant part");
-      kql_expr_free(e);
-      return NULL;
-    }
-    if (kv_scalar_type(pv) == KV_STRING && kv_str_eq(pv.u.s, pv.len, "week", 4, false)) rt = KV_REAL;
-  }
   e->type = rt;
   e->arg_const = kv_calloc((size_t)(n->nkids ? n->nkids : 1), sizeof(bool));
   for (int i = 0; i < n->nkids; i++) e->arg_const[i] = e->args[i]->is_const;
@@ -1217,11 +1206,6 @@ static int kql_bind_extend(kql_binder *b, kql_node *op, kql_scope *sc, kql_pipe 
     }
     kql_expr *e = kql_bind_expr(b, en, &p->schema, local);
     if (!e) goto fail;
-    if (kql_sortcols_count(b, en, &p->schema, local)) { /* several result columns: only print spreads them yet */
-      kql_bind_fail(b, en->pos, "not supported yet: %s over several arrays in extend (pick one with [i])", en->name);
-      kql_expr_free(e);
-      goto fail;
-    }
     if (kql_expr_uses_window(e)) {
       if (!p->serialized && !serialize) {
         kql_expr_free(e);
@@ -1288,11 +1272,6 @@ static int kql_bind_project(kql_binder *b, kql_node *op, kql_scope *sc, kql_pipe
     } else {
       kql_expr *e = kql_bind_expr(b, en, &p->schema, sc);
       if (!e) goto fail;
-      if (kql_sortcols_count(b, en, &p->schema, sc)) { /* several result columns: only print spreads them yet */
-        kql_bind_fail(b, en->pos, "not supported yet: %s over several arrays in project (pick one with [i])", en->name);
-        kql_expr_free(e);
-        goto fail;
-      }
       src[i] = -1;
       ex[i] = e;
       kql_schema_add(b, &out, name, e->type);
@@ -1818,7 +1797,7 @@ static int kql_bind_operator_inner(kql_binder *b, kql_node *op, kql_scope *sc, k
                              op->name, op->params->kids[i]->name);
   }
   if (kql_node_is(op, "where")) {
-    kql_expr *e = kql_bind_expr(b, op->kids[0], &p->schema, sc);
+    kql_expr *e = kql_bind_expr(b, kql_scx_star_pred(b, op->kids[0], &p->schema, 0), &p->schema, sc);
     if (!e) return -1;
     if (e->type != KV_BOOL && e->type != KV_DYNAMIC) {
       kv_type t = e->type;
@@ -1837,7 +1816,7 @@ static int kql_bind_operator_inner(kql_binder *b, kql_node *op, kql_scope *sc, k
     return kql_bind_project_variant(b, op, p);
   if (kql_node_is(op, "summarize")) return kql_bind_summarize_exprs(b, op, sc, p);
   if (kql_node_is(op, "distinct")) {
-    if (op->nkids == 1 && op->kids[0]->kind == KQL_N_STAR) op = kql_so_star_names(b, op, &p->schema);
+    if (op->nkids == 1 && op->kids[0]->kind == KQL_N_STAR) op = kql_scx_star_names(b, op, &p->schema);
     return kql_bind_summarize(b, op, sc, p, true, NULL);
   }
   if (kql_node_is(op, "count")) {
@@ -1968,44 +1947,9 @@ static int kql_bind_datatable(kql_binder *b, kql_node *n, kql_scope *sc, kql_pip
   return 0;
 }
 
-/* print f(a, b) where f is array_sort_asc/desc over several arrays: one
- * <arg>_sorted column per array (emulator:array-sort-asc-function-00). */
-static int kql_print_sortcols(kql_binder *b, kql_node *it, kql_node *en, kql_expr *e, int k,
-                              kv_schema *s, kv_value **vals, int *nvals, int rest) {
-  if (it->kind == KQL_N_ASSIGN)
-    return kql_bind_fail(b, it->pos, "not supported yet: a name for %s over several arrays (pick one with [i])",
-                         en->name);
-  kql_ectx c;
-  memset(&c, 0, sizeof c);
-  c.ex = &b->q->ex;
-  kql_xrow empty;
-  memset(&empty, 0, sizeof empty);
-  c.row = &empty;
-  kv_value all = kql_eval(e, &c);
-  if (b->q->ex.failed || !kv_is_array(all) || kv_array_count(all) != (size_t)k) {
-    b->q->ex.failed = false;
-    kv_release(all);
-    return kql_bind_fail(b, en->pos, "%s", "evaluation failed");
-  }
-  *vals = kv_realloc(*vals, sizeof(kv_value) * (size_t)(*nvals + k + rest)); /* room for the items after */
-  for (int j = 0; j < k; j++) {
-    const char *nm = kql_sortcols_name(b, en, j);
-    if (!nm) {
-      kv_release(all);
-      return kql_bind_fail(b, en->kids[j]->pos, "not supported yet: %s over an array that is not a named value",
-                           en->name);
-    }
-    (*vals)[(*nvals)++] = kv_retain(kv_array_get(all, (size_t)j));
-    kql_schema_add(b, s, kql_unique_name(b, s, nm), KV_DYNAMIC);
-  }
-  kv_release(all);
-  return 0;
-}
-
 static int kql_bind_print(kql_binder *b, kql_node *n, kql_scope *sc, kql_pipe *p) {
   kv_schema s = {0};
   kv_value *vals = kv_calloc((size_t)(n->nkids ? n->nkids : 1), sizeof(kv_value));
-  int nvals = 0;
   int rc = 0;
   for (int i = 0; i < n->nkids; i++) {
     kql_node *it = n->kids[i];
@@ -2024,20 +1968,13 @@ static int kql_bind_print(kql_binder *b, kql_node *n, kql_scope *sc, kql_pipe *p
       rc = -1;
       break;
     }
-    int nsorted = kql_sortcols_count(b, en, NULL, sc);
-    if (nsorted > 0) { /* print array_sort_asc(a, b): one column per array */
-      rc = kql_print_sortcols(b, it, en, e, nsorted, &s, &vals, &nvals, n->nkids - i);
-      kql_expr_free(e);
-      if (rc) break;
-      continue;
-    }
     kql_ectx c;
     memset(&c, 0, sizeof c);
     c.ex = &b->q->ex;
     kql_xrow empty;
     memset(&empty, 0, sizeof empty);
     c.row = &empty;
-    vals[nvals++] = kql_eval(e, &c);
+    vals[i] = kql_eval(e, &c);
     kv_type t = e->type;
     kql_expr_free(e);
     if (b->q->ex.failed) {
@@ -2055,7 +1992,7 @@ static int kql_bind_print(kql_binder *b, kql_node *n, kql_scope *sc, kql_pipe *p
     p->table = t;
     p->schema = s;
   }
-  for (int i = 0; i < nvals; i++) kv_release(vals[i]);
+  for (int i = 0; i < n->nkids; i++) kv_release(vals[i]);
   free(vals);
   return rc;
 }
@@ -2100,6 +2037,10 @@ int kql_bind_tabular(kql_binder *b, kql_node *n, kql_scope *sc, kql_pipe *p) {
   p->from = p->to = p->step = kv_null(KV_LONG);
   switch (n->kind) {
     case KQL_N_PIPE:
+      if (kql_node_is(n->kids[1], "invoke")) { /* T | invoke f() == f(T) */
+        rc = kql_bind_invoke(b, n, sc, p);
+        break;
+      }
       rc = kql_bind_tabular(b, n->kids[0], sc, p);
       if (rc == 0) rc = kql_bind_operator(b, n->kids[1], sc, p);
       break;

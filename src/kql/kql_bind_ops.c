@@ -56,6 +56,7 @@ typedef struct {
 static int kql_bind_union(kql_binder *b, kql_node *op, kql_scope *sc, kql_pipe *p, bool is_source) {
   static const char *const allowed[] = {"isfuzzy", "kind", "withsource", "with_source", NULL};
   if (kql_check_params(b, op, allowed)) return -1;
+  op = kql_scx_union_legs(b, op, sc); /* View*, isfuzzy */
   const char *kind = kql_param(op, "kind");
   const char *ws = kql_param(op, "withsource");
   if (!ws) ws = kql_param(op, "with_source");

@@ -40,14 +40,14 @@ static kql_table *kql_part_run(kql_binder *b, kql_node *op, kql_scope *sc, kql_t
   memset(ps, 0, sizeof *ps);
   ps->parent = sc;
   if (op->flags == 1) {
-    kql_so_scope_table(b, ps, "$partition", part);
+    kql_scx_scope_table(b, ps, "$partition", part);
   } else { /* legacy form: toscalar(Col) is the group's key */
     kv_schema ks = {0};
     kql_schema_add(b, &ks, part->schema.cols[key_col].name, part->schema.cols[key_col].type);
     kql_table *kt = kql_table_new(&ks);
     kql_table_add_row(kt, &key);
-    kql_so_own_table(b, kt);
-    kql_so_scope_table(b, ps, part->schema.cols[key_col].name, kt);
+    kql_scx_own_table(b, kt);
+    kql_scx_scope_table(b, ps, part->schema.cols[key_col].name, kt);
   }
   kql_pipe q;
   memset(&q, 0, sizeof q);
@@ -102,7 +102,7 @@ int kql_bind_partition(kql_binder *b, kql_node *op, kql_scope *sc, kql_pipe *p) 
   kql_table *out = NULL;
   for (size_t g = 0; rc == 0 && g < (ng ? ng : 1); g++) {
     kql_table *part = kql_table_new(&src->schema);
-    kql_so_own_table(b, part);
+    kql_scx_own_table(b, part);
     kv_value key = kv_null(src->schema.cols[kc].type);
     if (ng) {
       key = kql_table_row(src, first[g])[kc];
@@ -116,7 +116,7 @@ int kql_bind_partition(kql_binder *b, kql_node *op, kql_scope *sc, kql_pipe *p) 
     }
     if (!out) {
       out = kql_table_new(&res->schema);
-      kql_so_own_table(b, out);
+      kql_scx_own_table(b, out);
     } else if (!kql_part_same_schema(&out->schema, &res->schema)) {
       rc = kql_bind_fail(b, op->kids[1]->pos, "not supported yet: partition subqueries with different result schemas");
       break;
@@ -129,6 +129,6 @@ int kql_bind_partition(kql_binder *b, kql_node *op, kql_scope *sc, kql_pipe *p) 
   free(first);
   free(chain);
   if (rc) return -1;
-  kql_so_pipe_table(b, p, out);
+  kql_scx_pipe_table(b, p, out);
   return 0;
 }

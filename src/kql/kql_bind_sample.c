@@ -20,10 +20,10 @@ int kql_bind_sample_distinct(kql_binder *b, kql_node *op, kql_scope *sc, kql_pip
   int64_t n;
   if (!kql_node_const_long(b, op->kids[0], sc, &n)) return -1;
   if (n < 0) return kql_bind_fail(b, op->kids[0]->pos, "sample-distinct: the count must not be negative");
-  kql_node *d = kql_so_node(b, KQL_N_OP, op->pos, "distinct");
+  kql_node *d = kql_scx_node(b, KQL_N_OP, op->pos, "distinct");
   kql_node_add(b->a, d, op->kids[1]);
   if (kql_bind_op(b, d, sc, p)) return -1;
-  kql_node *t = kql_so_node(b, KQL_N_OP, op->pos, "take");
+  kql_node *t = kql_scx_node(b, KQL_N_OP, op->pos, "take");
   kql_node_add(b->a, t, op->kids[0]);
   return kql_bind_op(b, t, sc, p);
 }

@@ -42,7 +42,7 @@ static kql_node *kql_scan_rewrite(kql_binder *b, kql_node *n, const kql_scan_nam
 static kql_expr *kql_scan_expr(kql_binder *b, kql_node *n, const kv_schema *wide,
                                const kql_scan_names *sn, kql_scope *sc) {
   kql_expr *e = kql_bind_expr(b, kql_scan_rewrite(b, n, sn, 0), wide, sc);
-  if (e && kql_so_uses_window(e)) {
+  if (e && kql_scx_uses_window(e)) {
     kql_expr_free(e);
     kql_bind_fail(b, n->pos, "scan: row_number/prev/next/row_cumsum cannot be used in a scan step");
     return NULL;

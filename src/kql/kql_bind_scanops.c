@@ -20,13 +20,13 @@ int kql_bind_scanops(kql_binder *b, kql_node *op, kql_scope *sc, kql_pipe *p) {
   return 1;
 }
 
-void kql_so_own_table(kql_binder *b, kql_table *t) {
+void kql_scx_own_table(kql_binder *b, kql_table *t) {
   kql_query *q = b->q;
   q->tables = kv_realloc(q->tables, sizeof(kql_table *) * (size_t)(q->ntables + 1));
   q->tables[q->ntables++] = t;
 }
 
-void kql_so_pipe_table(kql_binder *b, kql_pipe *p, kql_table *t) {
+void kql_scx_pipe_table(kql_binder *b, kql_pipe *p, kql_table *t) {
   kql_pipe_free(p);
   const char *leg = p->leg_name;
   memset(p, 0, sizeof *p);
@@ -38,17 +38,17 @@ void kql_so_pipe_table(kql_binder *b, kql_pipe *p, kql_table *t) {
     kql_schema_add(b, &p->schema, t->schema.cols[i].name, t->schema.cols[i].type);
 }
 
-kql_node *kql_so_node(kql_binder *b, kql_nkind kind, uint32_t pos, const char *name) {
+kql_node *kql_scx_node(kql_binder *b, kql_nkind kind, uint32_t pos, const char *name) {
   kql_node *n = kql_node_new(b->a, kind, pos);
   n->name = name;
   n->name_len = (uint32_t)strlen(name);
   return n;
 }
 
-kql_table *kql_so_run_op(kql_binder *b, kql_node *op, kql_scope *sc, kql_table *src, uint32_t pos) {
+kql_table *kql_scx_run_op(kql_binder *b, kql_node *op, kql_scope *sc, kql_table *src, uint32_t pos) {
   kql_pipe q;
   memset(&q, 0, sizeof q);
-  kql_so_pipe_table(b, &q, src);
+  kql_scx_pipe_table(b, &q, src);
   if (kql_bind_op(b, op, sc, &q)) {
     kql_pipe_free(&q);
     return NULL;
@@ -57,13 +57,13 @@ kql_table *kql_so_run_op(kql_binder *b, kql_node *op, kql_scope *sc, kql_table *
   if (t == src) { /* the operator added nothing: still a distinct table for the caller */
     kql_table *c = kql_table_new(&src->schema);
     for (size_t r = 0; r < src->nrows; r++) kql_table_add_row(c, kql_table_row(src, r));
-    kql_so_own_table(b, c);
+    kql_scx_own_table(b, c);
     t = c;
   }
   return t;
 }
 
-void kql_so_scope_table(kql_binder *b, kql_scope *sc, const char *name, kql_table *t) {
+void kql_scx_scope_table(kql_binder *b, kql_scope *sc, const char *name, kql_table *t) {
   kql_ent *e = kql_arena_alloc(b->a, sizeof *e);
   memset(e, 0, sizeof *e);
   e->name = name;
@@ -74,23 +74,12 @@ void kql_so_scope_table(kql_binder *b, kql_scope *sc, const char *name, kql_tabl
   sc->ents = e;
 }
 
-bool kql_so_uses_window(const kql_expr *e) {
+bool kql_scx_uses_window(const kql_expr *e) {
   if (!e) return false;
   if (e->kind == KQL_E_PREVNEXT || e->kind == KQL_E_ROWNUM || e->kind == KQL_E_ROWCUMSUM ||
       e->kind == KQL_E_ROWWIN)
     return true;
   for (int i = 0; i < e->nargs; i++)
-    if (kql_so_uses_window(e->args[i])) return true;
+    if (kql_scx_uses_window(e->args[i])) return true;
   return false;
-}
-
-/* distinct *: every column, by name, in schema order. */
-kql_node *kql_so_star_names(kql_binder *b, kql_node *op, const kv_schema *row) {
-  kql_node *c = kql_so_node(b, KQL_N_OP, op->pos, op->name);
-  c->end = op->end;
-  for (int i = 0; i < row->count; i++) {
-    kql_node *n = kql_so_node(b, KQL_N_NAME, op->kids[0]->pos, row->cols[i].name);
-    kql_node_add(b->a, c, n);
-  }
-  return c;
 }

@@ -24,24 +24,24 @@ int kql_bind_top_hitters(kql_binder *b, kql_node *op, kql_scope *sc, kql_pipe *p
   if (key->kind != KQL_N_NAME || (w && w->kind != KQL_N_NAME))
     return kql_bind_fail(b, op->pos, "not supported yet: top-hitters of an expression (use a column)");
   const char *name = weighted ? kql_th_name(b, "approximate_sum_", w) : kql_th_name(b, "approximate_count_", key);
-  kql_node *agg = kql_so_node(b, KQL_N_CALL, op->pos, weighted ? "sum" : "count");
+  kql_node *agg = kql_scx_node(b, KQL_N_CALL, op->pos, weighted ? "sum" : "count");
   if (weighted) kql_node_add(b->a, agg, w);
-  kql_node *as = kql_so_node(b, KQL_N_ASSIGN, op->pos, name);
+  kql_node *as = kql_scx_node(b, KQL_N_ASSIGN, op->pos, name);
   kql_node_add(b->a, as, agg);
-  kql_node *aggs = kql_so_node(b, KQL_N_CLAUSE, op->pos, "aggs");
+  kql_node *aggs = kql_scx_node(b, KQL_N_CLAUSE, op->pos, "aggs");
   kql_node_add(b->a, aggs, as);
-  kql_node *by = kql_so_node(b, KQL_N_CLAUSE, op->pos, "by");
+  kql_node *by = kql_scx_node(b, KQL_N_CLAUSE, op->pos, "by");
   kql_node_add(b->a, by, key);
-  kql_node *sum = kql_so_node(b, KQL_N_OP, op->pos, "summarize");
+  kql_node *sum = kql_scx_node(b, KQL_N_OP, op->pos, "summarize");
   kql_node_add(b->a, sum, aggs);
   kql_node_add(b->a, sum, by);
   if (kql_bind_op(b, sum, sc, p)) return -1;
-  kql_node *top = kql_so_node(b, KQL_N_OP, op->pos, "top");
+  kql_node *top = kql_scx_node(b, KQL_N_OP, op->pos, "top");
   kql_node_add(b->a, top, op->kids[0]);
   kql_node *sk = kql_node_new(b->a, KQL_N_SORTKEY, op->pos);
   sk->name = "";
   sk->flags = KQL_SK_DESC;
-  kql_node_add(b->a, sk, kql_so_node(b, KQL_N_NAME, op->pos, name));
+  kql_node_add(b->a, sk, kql_scx_node(b, KQL_N_NAME, op->pos, name));
   kql_node_add(b->a, top, sk);
   return kql_bind_op(b, top, sc, p);
 }

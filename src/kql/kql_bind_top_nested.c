@@ -97,17 +97,17 @@ int kql_bind_top_nested(kql_binder *b, kql_node *op, kql_scope *sc, kql_pipe *p)
   if (!src) return -1;
   kv_schema out = {0};
   for (int k = 0; k < nlv; k++) {
-    kql_node *aggs = kql_so_node(b, KQL_N_CLAUSE, op->pos, "aggs");
-    kql_node *by = kql_so_node(b, KQL_N_CLAUSE, op->pos, "by");
+    kql_node *aggs = kql_scx_node(b, KQL_N_CLAUSE, op->pos, "aggs");
+    kql_node *by = kql_scx_node(b, KQL_N_CLAUSE, op->pos, "by");
     kql_node *agg = op->kids[k]->kids[3]->kids[0];
-    kql_node *as = kql_so_node(b, KQL_N_ASSIGN, agg->pos, "$tn_agg");
+    kql_node *as = kql_scx_node(b, KQL_N_ASSIGN, agg->pos, "$tn_agg");
     kql_node_add(b->a, as, agg->kind == KQL_N_ASSIGN ? agg->kids[0] : agg);
     kql_node_add(b->a, aggs, as);
     for (int j = 0; j <= k; j++) kql_node_add(b->a, by, op->kids[j]->kids[1]->kids[0]);
-    kql_node *sum = kql_so_node(b, KQL_N_OP, op->pos, "summarize");
+    kql_node *sum = kql_scx_node(b, KQL_N_OP, op->pos, "summarize");
     kql_node_add(b->a, sum, aggs);
     kql_node_add(b->a, sum, by);
-    lv[k].r = kql_so_run_op(b, sum, sc, src, op->pos);
+    lv[k].r = kql_scx_run_op(b, sum, sc, src, op->pos);
     if (!lv[k].r) return -1;
     if (lv[k].r->schema.count != k + 2)
       return kql_bind_fail(b, op->pos, "not supported yet: this top-nested aggregate");
@@ -126,11 +126,11 @@ int kql_bind_top_nested(kql_binder *b, kql_node *op, kql_scope *sc, kql_pipe *p)
     kql_schema_add(b, &out, kql_unique_name(b, &out, an), lv[k].r->schema.cols[k + 1].type);
   }
   kql_table *t = kql_table_new(&out);
-  kql_so_own_table(b, t);
+  kql_scx_own_table(b, t);
   kql_tn_ctx c = {lv, nlv, t, kv_calloc((size_t)(2 * nlv + 1), sizeof(kv_value)), false};
   kql_tn_walk(&c, 0);
   free(c.path);
-  kql_so_pipe_table(b, p, t);
+  kql_scx_pipe_table(b, p, t);
   p->serialized = false;
   return 0;
 }

@@ -19,17 +19,20 @@ int kql_bind_reduce(kql_binder *b, kql_node *op, kql_scope *sc, kql_pipe *p);
 
 /* ---- helpers shared by those binders (kql_bind_scanops.c) ---- */
 /* The query owns t from now on. */
-void kql_so_own_table(kql_binder *b, kql_table *t);
+void kql_scx_own_table(kql_binder *b, kql_table *t);
 /* Replaces the pipe by a table source reading t (t must be owned by the query). */
-void kql_so_pipe_table(kql_binder *b, kql_pipe *p, kql_table *t);
+void kql_scx_pipe_table(kql_binder *b, kql_pipe *p, kql_table *t);
 /* A fresh syntax node in the query arena (name copied by pointer). */
-kql_node *kql_so_node(kql_binder *b, kql_nkind kind, uint32_t pos, const char *name);
+kql_node *kql_scx_node(kql_binder *b, kql_nkind kind, uint32_t pos, const char *name);
 /* Binds the operator `op` over table `src` and runs it eagerly; the query owns the result. */
-kql_table *kql_so_run_op(kql_binder *b, kql_node *op, kql_scope *sc, kql_table *src, uint32_t pos);
+kql_table *kql_scx_run_op(kql_binder *b, kql_node *op, kql_scope *sc, kql_table *src, uint32_t pos);
 /* Adds a let-style tabular name bound to table t to scope sc. */
-void kql_so_scope_table(kql_binder *b, kql_scope *sc, const char *name, kql_table *t);
+void kql_scx_scope_table(kql_binder *b, kql_scope *sc, const char *name, kql_table *t);
 /* Does the bound expression use row_number/prev/next/row_cumsum? */
-bool kql_so_uses_window(const kql_expr *e);
+bool kql_scx_uses_window(const kql_expr *e);
+
+/* ---- query-form rewrites (kql_bind_forms.c) ---- */
+int kql_bind_invoke(kql_binder *b, kql_node *pipe, kql_scope *sc, kql_pipe *p);
 
 /* ---- streaming operators ---- */
 typedef struct kql_scan_step {
