@@ -74,8 +74,47 @@ static int kql_sort_item_cmp(const void *a, const void *b) {
   return (x->idx > y->idx) - (x->idx < y->idx); /* stable */
 }
 
+/* A second argument of dynamic type (not a bool) means several arrays. */
+static bool kql_sort_is_array_arg(kv_value v) {
+  return v.type == KV_DYNAMIC && v.dyn != KV_BOOL;
+}
+
+/* array_sort_asc/desc(a1, a2, ...[, nulls_last]): sorts a1 and orders the
+ * others to match; returns one dynamic array holding every result (an array
+ * whose length differs from a1's gives null). The binder spreads it into
+ * <name>_sorted columns or lets [i] pick one (emulator:array-sort-*-00/02). */
+static kv_value kql_array_sort_multi(const kv_value *args, int argc, bool desc) {
+  int narr = argc;
+  bool nulls_last = true;
+  if (!kql_sort_is_array_arg(args[argc - 1])) {
+    narr = argc - 1;
+    if (kv_truth(args[argc - 1]) == 0) nulls_last = false;
+  }
+  kv_value out = kv_dyn_array();
+  if (!kv_is_array(args[0])) {
+    for (int k = 0; k < narr; k++) kv_array_push(out, kv_dyn_null());
+    return out;
+  }
+  size_t n = kv_array_count(args[0]);
+  kql_sort_item *items = kv_malloc((n ? n : 1) * sizeof *items);
+  for (size_t i = 0; i < n; i++) items[i] = (kql_sort_item){kv_array_get(args[0], i), i, desc, nulls_last};
+  qsort(items, n, sizeof *items, kql_sort_item_cmp);
+  for (int k = 0; k < narr; k++) {
+    if (!kv_is_array(args[k]) || kv_array_count(args[k]) != n) {
+      kv_array_push(out, kv_dyn_null());
+      continue;
+    }
+    kv_value a = kv_dyn_array();
+    for (size_t i = 0; i < n; i++) kv_array_push(a, kv_retain(kv_array_get(args[k], items[i].idx)));
+    kv_array_push(out, a);
+  }
+  free(items);
+  return out;
+}
+
 /* array_sort_asc/desc(arr[, nulls_last = true]) (emulator:array-sort-*-03/04). */
 static kv_value kql_array_sort(const kv_value *args, int argc, bool desc) {
+  if (argc > 1 && kql_sort_is_array_arg(args[1])) return kql_array_sort_multi(args, argc, desc);
   if (!kv_is_array(args[0])) return kv_dyn_null();
   bool nulls_last = true;
   if (argc > 1 && kv_truth(args[1]) == 0) nulls_last = false;

@@ -1044,6 +1044,17 @@ static kql_expr *kql_bind_call(kql_binder *b, kql_node *n, const kv_schema *row,
     }
     if (kv_scalar_type(pv) == KV_STRING && kv_str_eq(pv.u.s, pv.len, "week", 4, false)) rt = KV_REAL;
   }
+  if (!strcmp(name, "datetime_diff") && n->nkids == 3) {
+    /* the part decides the type: 'week' counts come back as real
+     * (emulator:datetime-diff-function-00, fuzz: datetime-timespan-0028) */
+    kv_value pv = e->args[0]->cval;
+    if (!e->args[0]->is_const) {
+      kql_bind_fail(b, n->kids[0]->pos, "not supported yet: datetime_diff with a non-constant part");
+      kql_expr_free(e);
+      return NULL;
+    }
+    if (kv_scalar_type(pv) == KV_STRING && kv_str_eq(pv.u.s, pv.len, "week", 4, false)) rt = KV_REAL;
+  }
   e->type = rt;
   e->arg_const = kv_calloc((size_t)(n->nkids ? n->nkids : 1), sizeof(bool));
   for (int i = 0; i < n->nkids; i++) e->arg_const[i] = e->args[i]->is_const;
@@ -1206,6 +1217,11 @@ static int kql_bind_extend(kql_binder *b, kql_node *op, kql_scope *sc, kql_pipe 
     }
     kql_expr *e = kql_bind_expr(b, en, &p->schema, local);
     if (!e) goto fail;
+    if (kql_sortcols_count(b, en, &p->schema, local)) { /* several result columns: only print spreads them yet */
+      kql_bind_fail(b, en->pos, "not supported yet: %s over several arrays in extend (pick one with [i])", en->name);
+      kql_expr_free(e);
+      goto fail;
+    }
     if (kql_expr_uses_window(e)) {
       if (!p->serialized && !serialize) {
         kql_expr_free(e);
@@ -1272,6 +1288,11 @@ static int kql_bind_project(kql_binder *b, kql_node *op, kql_scope *sc, kql_pipe
     } else {
       kql_expr *e = kql_bind_expr(b, en, &p->schema, sc);
       if (!e) goto fail;
+      if (kql_sortcols_count(b, en, &p->schema, sc)) { /* several result columns: only print spreads them yet */
+        kql_bind_fail(b, en->pos, "not supported yet: %s over several arrays in project (pick one with [i])", en->name);
+        kql_expr_free(e);
+        goto fail;
+      }
       src[i] = -1;
       ex[i] = e;
       kql_schema_add(b, &out, name, e->type);
@@ -1947,9 +1968,44 @@ static int kql_bind_datatable(kql_binder *b, kql_node *n, kql_scope *sc, kql_pip
   return 0;
 }
 
+/* print f(a, b) where f is array_sort_asc/desc over several arrays: one
+ * <arg>_sorted column per array (emulator:array-sort-asc-function-00). */
+static int kql_print_sortcols(kql_binder *b, kql_node *it, kql_node *en, kql_expr *e, int k,
+                              kv_schema *s, kv_value **vals, int *nvals, int rest) {
+  if (it->kind == KQL_N_ASSIGN)
+    return kql_bind_fail(b, it->pos, "not supported yet: a name for %s over several arrays (pick one with [i])",
+                         en->name);
+  kql_ectx c;
+  memset(&c, 0, sizeof c);
+  c.ex = &b->q->ex;
+  kql_xrow empty;
+  memset(&empty, 0, sizeof empty);
+  c.row = &empty;
+  kv_value all = kql_eval(e, &c);
+  if (b->q->ex.failed || !kv_is_array(all) || kv_array_count(all) != (size_t)k) {
+    b->q->ex.failed = false;
+    kv_release(all);
+    return kql_bind_fail(b, en->pos, "%s", "evaluation failed");
+  }
+  *vals = kv_realloc(*vals, sizeof(kv_value) * (size_t)(*nvals + k + rest)); /* room for the items after */
+  for (int j = 0; j < k; j++) {
+    const char *nm = kql_sortcols_name(b, en, j);
+    if (!nm) {
+      kv_release(all);
+      return kql_bind_fail(b, en->kids[j]->pos, "not supported yet: %s over an array that is not a named value",
+                           en->name);
+    }
+    (*vals)[(*nvals)++] = kv_retain(kv_array_get(all, (size_t)j));
+    kql_schema_add(b, s, kql_unique_name(b, s, nm), KV_DYNAMIC);
+  }
+  kv_release(all);
+  return 0;
+}
+
 static int kql_bind_print(kql_binder *b, kql_node *n, kql_scope *sc, kql_pipe *p) {
   kv_schema s = {0};
   kv_value *vals = kv_calloc((size_t)(n->nkids ? n->nkids : 1), sizeof(kv_value));
+  int nvals = 0;
   int rc = 0;
   for (int i = 0; i < n->nkids; i++) {
     kql_node *it = n->kids[i];
@@ -1968,13 +2024,20 @@ static int kql_bind_print(kql_binder *b, kql_node *n, kql_scope *sc, kql_pipe *p
       rc = -1;
       break;
     }
+    int nsorted = kql_sortcols_count(b, en, NULL, sc);
+    if (nsorted > 0) { /* print array_sort_asc(a, b): one column per array */
+      rc = kql_print_sortcols(b, it, en, e, nsorted, &s, &vals, &nvals, n->nkids - i);
+      kql_expr_free(e);
+      if (rc) break;
+      continue;
+    }
     kql_ectx c;
     memset(&c, 0, sizeof c);
     c.ex = &b->q->ex;
     kql_xrow empty;
     memset(&empty, 0, sizeof empty);
     c.row = &empty;
-    vals[i] = kql_eval(e, &c);
+    vals[nvals++] = kql_eval(e, &c);
     kv_type t = e->type;
     kql_expr_free(e);
     if (b->q->ex.failed) {
@@ -1992,7 +2055,7 @@ static int kql_bind_print(kql_binder *b, kql_node *n, kql_scope *sc, kql_pipe *p
     p->table = t;
     p->schema = s;
   }
-  for (int i = 0; i < n->nkids; i++) kv_release(vals[i]);
+  for (int i = 0; i < nvals; i++) kv_release(vals[i]);
   free(vals);
   return rc;
 }

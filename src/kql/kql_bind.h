@@ -97,6 +97,11 @@ int kql_bind_search(kql_binder *b, kql_node *op, kql_scope *sc, kql_pipe *p);
 int kql_bind_search_source(kql_binder *b, kql_node *op, kql_scope *sc, kql_pipe *p);
 int kql_bind_mv_apply(kql_binder *b, kql_node *op, kql_scope *sc, kql_pipe *p);
 int kql_bind_parse_kv(kql_binder *b, kql_node *op, kql_scope *sc, kql_pipe *p);
+/* array_sort_asc/desc with several arrays (kql_bind_sortcols.c): how many
+ * results e gives (0 = not such a call), and the k-th column name
+ * "<argument>_sorted" (NULL when that argument is not a plain name). */
+int kql_sortcols_count(kql_binder *b, const kql_node *en, const kv_schema *row, kql_scope *sc);
+const char *kql_sortcols_name(kql_binder *b, const kql_node *call, int k);
 /* Binds one operator onto the pipe (the binder's own dispatch, for rewrites). */
 int kql_bind_op(kql_binder *b, kql_node *op, kql_scope *sc, kql_pipe *p);
 /* scan, partition, sample, top-nested, top-hitters, reduce ... (kql_bind_scanops.c):

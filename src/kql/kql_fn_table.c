@@ -174,8 +174,8 @@ static const kql_fn_def kql_fn_table[] = {
     FN(array_concat, 1, -1, dynamic),
     FN(array_slice, 3, 3, dynamic),
     FN(array_index_of, 2, 5, long),
-    FN(array_sort_asc, 1, 2, dynamic),
-    FN(array_sort_desc, 1, 2, dynamic),
+    FN(array_sort_asc, 1, -1, dynamic), /* several arrays: kql_bind_sortcols.c */
+    FN(array_sort_desc, 1, -1, dynamic),
     FN(array_sum, 1, 1, real),
     FN(array_reverse, 1, 1, dynamic),
     FN(array_shift_left, 2, 3, dynamic),

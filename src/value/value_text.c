@@ -422,16 +422,36 @@ static bool kv_digits(const char **p, const char *end, int n, int *out) {
   return true;
 }
 
+/* One or two digits (a month or day of the invariant-culture M/d/yyyy form). */
+static bool kv_digits12(const char **p, const char *end, int *out) {
+  if (!kv_digits(p, end, 1, out)) return false;
+  int more;
+  if (*p < end && **p >= '0' && **p <= '9' && kv_digits(p, end, 1, &more)) *out = *out * 10 + more;
+  return true;
+}
+
 bool kv_parse_datetime(const char *s, size_t len, int64_t *ticks) {
   const char *p = s, *end = s + len;
   while (p < end && (*p == ' ' || *p == '\t')) p++;
   while (end > p && (end[-1] == ' ' || end[-1] == '\t')) end--;
   int y, mo, d, h = 0, mi = 0, sec = 0;
-  if (!kv_digits(&p, end, 4, &y) || p >= end || *p != '-') return false;
-  p++;
-  if (!kv_digits(&p, end, 2, &mo) || p >= end || *p != '-') return false;
-  p++;
-  if (!kv_digits(&p, end, 2, &d)) return false;
+  if (end - p >= 8 && (p[1] == '/' || p[2] == '/' || p[1] == '-' || p[2] == '-')) {
+    /* Kusto also reads the invariant culture's month-first dates: "02/17/2016
+     * 08:40:01" (emulator:parse-operator-01), "12-02-2022" is December 2
+     * (emulator:todatetime-function-01, array-iff-function-02). */
+    char sep = p[1] == '/' || p[1] == '-' ? p[1] : p[2];
+    if (!kv_digits12(&p, end, &mo) || p >= end || *p != sep) return false;
+    p++;
+    if (!kv_digits12(&p, end, &d) || p >= end || *p != sep) return false;
+    p++;
+    if (!kv_digits(&p, end, 4, &y)) return false;
+  } else {
+    if (!kv_digits(&p, end, 4, &y) || p >= end || *p != '-') return false;
+    p++;
+    if (!kv_digits(&p, end, 2, &mo) || p >= end || *p != '-') return false;
+    p++;
+    if (!kv_digits(&p, end, 2, &d)) return false;
+  }
   int64_t frac = 0;
   if (p < end && (*p == 'T' || *p == ' ')) {
     p++;
