@@ -1818,7 +1818,7 @@ static int kql_bind_operator_inner(kql_binder *b, kql_node *op, kql_scope *sc, k
                              op->name, op->params->kids[i]->name);
   }
   if (kql_node_is(op, "where")) {
-    kql_expr *e = kql_bind_expr(b, kql_scx_star_pred(b, op->kids[0], &p->schema, 0), &p->schema, sc);
+    kql_expr *e = kql_bind_expr(b, op->kids[0], &p->schema, sc);
     if (!e) return -1;
     if (e->type != KV_BOOL && e->type != KV_DYNAMIC) {
       kv_type t = e->type;
@@ -1837,7 +1837,7 @@ static int kql_bind_operator_inner(kql_binder *b, kql_node *op, kql_scope *sc, k
     return kql_bind_project_variant(b, op, p);
   if (kql_node_is(op, "summarize")) return kql_bind_summarize_exprs(b, op, sc, p);
   if (kql_node_is(op, "distinct")) {
-    if (op->nkids == 1 && op->kids[0]->kind == KQL_N_STAR) op = kql_scx_star_names(b, op, &p->schema);
+    if (op->nkids == 1 && op->kids[0]->kind == KQL_N_STAR) op = kql_so_star_names(b, op, &p->schema);
     return kql_bind_summarize(b, op, sc, p, true, NULL);
   }
   if (kql_node_is(op, "count")) {
@@ -2100,10 +2100,6 @@ int kql_bind_tabular(kql_binder *b, kql_node *n, kql_scope *sc, kql_pipe *p) {
   p->from = p->to = p->step = kv_null(KV_LONG);
   switch (n->kind) {
     case KQL_N_PIPE:
-      if (kql_node_is(n->kids[1], "invoke")) { /* T | invoke f() == f(T) */
-        rc = kql_bind_invoke(b, n, sc, p);
-        break;
-      }
       rc = kql_bind_tabular(b, n->kids[0], sc, p);
       if (rc == 0) rc = kql_bind_operator(b, n->kids[1], sc, p);
       break;
