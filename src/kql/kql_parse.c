@@ -701,22 +701,6 @@ static int kql_p_needs_brackets(const kql_token *t) {
   return 0;
 }
 
-/* Keywords Kusto accepts as a column name only when bracketed (['first']):
- * the official parser reports KS228 for `print first=1`, the engine refuses
- * the query (fuzz: dynamic-json-0039, string-ops-0025.3). Bare references
- * such as `by`, `of`, `to`, `bool` or `guid` stay allowed. */
-static int kql_p_needs_brackets(const kql_token *t) {
-  static const char *const r[] = {
-      "first", "last", "asc", "desc", "missing", "kind", "and", "or", "between", "project",
-      "dynamic", "int", "long", "real", "string", "datetime", "timespan", "decimal", "like",
-      "with_source", "withsource", "isfuzzy", "flags", "union", "bagexpansion", "simple",
-      "relaxed", "time", NULL};
-  if (t->kind != KQL_TK_IDENT || t->bracketed) return 0;
-  for (int k = 0; r[k]; k++)
-    if (kql_p_tok_is(t, KQL_TK_IDENT, r[k])) return 1;
-  return 0;
-}
-
 /* name = expr | (a, b) = expr | expr */
 static kql_node *kql_p_assign_or_expr(kql_parser *p) {
   if (kql_p_is_ident(p, 0) && TOK(p)->text[0] != '!' && kql_p_punct(p, 1, "=")) {
