@@ -24,7 +24,7 @@ typedef enum kv_type {
   KV_INT,      /* int32 */
   KV_LONG,     /* int64 */
   KV_REAL,     /* double */
-  KV_DECIMAL,  /* stored as double for now (documented precision limit) */
+  KV_DECIMAL,  /* a double rounded to 15 significant digits (kv_decimal_grid): documented precision limit */
   KV_STRING,   /* UTF-8, pointer + byte length; Kusto strings are never null */
   KV_DATETIME, /* 100 ns ticks since 0001-01-01T00:00:00Z (.NET DateTime ticks) */
   KV_TIMESPAN, /* 100 ns ticks, signed */
@@ -135,9 +135,13 @@ static inline kv_value kv_real(double r) {
   v.u.r = r;
   return v;
 }
+/* A decimal is held as the double nearest to it, on the grid of 15
+ * significant digits (kv_convert.c): what .NET's (decimal)double keeps, and
+ * what makes decimal(0.1) + decimal(0.2) == decimal(0.3) as in Kusto. */
+double kv_decimal_grid(double r);
 static inline kv_value kv_decimal(double r) {
   kv_value v = kv_scalar_make(KV_DECIMAL);
-  v.u.r = r;
+  v.u.r = kv_decimal_grid(r);
   return v;
 }
 static inline kv_value kv_datetime(int64_t ticks) {

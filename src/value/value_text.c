@@ -361,6 +361,12 @@ void kv_to_json(kv_buf *b, kv_value v) {
     kv_buf_putc(b, '}');
     return;
   }
+  if (v.dyn == KV_DECIMAL) { /* Kusto writes a decimal inside dynamic as text: make_list(d) == ["1.5","2.5"] (fuzz: aggregation-0032.3) */
+    kv_buf_putc(b, '"');
+    kv_format_real(b, v.u.r);
+    kv_buf_putc(b, '"');
+    return;
+  }
   kv_scalar_json(b, (kv_type)v.dyn, v);
 }
 
