@@ -1818,7 +1818,7 @@ static int kql_bind_operator_inner(kql_binder *b, kql_node *op, kql_scope *sc, k
                              op->name, op->params->kids[i]->name);
   }
   if (kql_node_is(op, "where")) {
-    kql_expr *e = kql_bind_expr(b, op->kids[0], &p->schema, sc);
+    kql_expr *e = kql_bind_expr(b, kql_scx_star_pred(b, op->kids[0], &p->schema, 0), &p->schema, sc);
     if (!e) return -1;
     if (e->type != KV_BOOL && e->type != KV_DYNAMIC) {
       kv_type t = e->type;
@@ -1837,7 +1837,7 @@ static int kql_bind_operator_inner(kql_binder *b, kql_node *op, kql_scope *sc, k
     return kql_bind_project_variant(b, op, p);
   if (kql_node_is(op, "summarize")) return kql_bind_summarize_exprs(b, op, sc, p);
   if (kql_node_is(op, "distinct")) {
-    if (op->nkids == 1 && op->kids[0]->kind == KQL_N_STAR) op = kql_so_star_names(b, op, &p->schema);
+    if (op->nkids == 1 && op->kids[0]->kind == KQL_N_STAR) op = kql_scx_star_names(b, op, &p->schema);
     return kql_bind_summarize(b, op, sc, p, true, NULL);
   }
   if (kql_node_is(op, "count")) {
@@ -2100,6 +2100,10 @@ int kql_bind_tabular(kql_binder *b, kql_node *n, kql_scope *sc, kql_pipe *p) {
   p->from = p->to = p->step = kv_null(KV_LONG);
   switch (n->kind) {
     case KQL_N_PIPE:
+      if (kql_node_is(n->kids[1], "invoke")) { /* T | invoke f() == f(T) */
+        rc = kql_bind_invoke(b, n, sc, p);
+        break;
+      }
       rc = kql_bind_tabular(b, n->kids[0], sc, p);
       if (rc == 0) rc = kql_bind_operator(b, n->kids[1], sc, p);
       break;
@@ -2160,7 +2164,15 @@ int kql_bind_tabular(kql_binder *b, kql_node *n, kql_scope *sc, kql_pipe *p) {
       kql_schema_copy(b, &p->schema, b->q->input);
       break;
     }
+    case KQL_N_MEMBER:
+    case KQL_N_INDEX: /* P("x").Path of a declared pattern */
+      rc = kql_bind_pattern_ref(b, n, sc, p);
+      break;
     case KQL_N_CALL: {
+      if (kql_scx_is_pattern_ref(b, n, sc)) {
+        rc = kql_bind_pattern_ref(b, n, sc, p);
+        break;
+      }
       if ((kql_node_is(n, "materialize") || kql_node_is(n, "view")) && n->nkids == 1) {
         rc = kql_bind_tabular(b, n->kids[0], sc, p);
         break;
@@ -2246,7 +2258,10 @@ static int kql_bind_query_inner(kql_binder *bp, kql_query *q, kql_node *root) {
   for (int i = 0; i < root->nkids; i++) {
     kql_node *st = root->kids[i];
     if (st->kind == KQL_N_SET) continue;
-    if (st->kind == KQL_N_DECLARE) return kql_bind_fail(bp, st->pos, "not supported yet: %s", st->name);
+    if (st->kind == KQL_N_DECLARE) { /* declare pattern */
+      if (kql_scx_declare(bp, st, sc)) return -1;
+      continue;
+    }
     if (st->kind == KQL_N_LET) {
       kql_node *v = st->kids[0];
       if (v->kind == KQL_N_FUNC) {
@@ -2283,9 +2298,11 @@ static int kql_bind_query_inner(kql_binder *bp, kql_query *q, kql_node *root) {
   }
   if (!last) return kql_bind_fail(bp, root->end, "the query has no tabular expression");
   for (int i = 0; i < root->nkids; i++)
-    if (root->kids[i] != last && root->kids[i]->kind != KQL_N_LET && root->kids[i]->kind != KQL_N_SET)
+    if (root->kids[i] != last && root->kids[i]->kind != KQL_N_LET && root->kids[i]->kind != KQL_N_SET &&
+        root->kids[i]->kind != KQL_N_DECLARE)
       return kql_bind_fail(bp, root->kids[i]->pos, "not supported yet: several result tables");
-  if (!kql_is_tabular_node(bp, last, sc) && last->kind != KQL_N_NAME && last->kind != KQL_N_CALL)
+  if (!kql_is_tabular_node(bp, last, sc) && last->kind != KQL_N_NAME && last->kind != KQL_N_CALL &&
+      !kql_scx_is_pattern_ref(bp, last, sc))
     return kql_bind_fail(bp, last->pos, "the query's result must be a table");
   kql_pipe p;
   memset(&p, 0, sizeof p);

@@ -84,6 +84,19 @@ int kql_bind_search(kql_binder *b, kql_node *op, kql_scope *sc, kql_pipe *p);
 int kql_bind_search_source(kql_binder *b, kql_node *op, kql_scope *sc, kql_pipe *p);
 int kql_bind_mv_apply(kql_binder *b, kql_node *op, kql_scope *sc, kql_pipe *p);
 int kql_bind_parse_kv(kql_binder *b, kql_node *op, kql_scope *sc, kql_pipe *p);
+/* Binds one operator onto the pipe (the binder's own dispatch, for rewrites). */
+int kql_bind_op(kql_binder *b, kql_node *op, kql_scope *sc, kql_pipe *p);
+/* scan, partition, sample, top-nested, top-hitters, reduce ... (kql_bind_scanops.c):
+ * 0 bound, -1 error, 1 = not one of these operators. */
+int kql_bind_scanops(kql_binder *b, kql_node *op, kql_scope *sc, kql_pipe *p);
+/* distinct *: a copy of op listing every column of `row` by name. */
+kql_node *kql_scx_star_names(kql_binder *b, kql_node *op, const kv_schema *row);
+/* search (kql_bind_search.c), mv-apply (kql_bind_mv_apply.c), parse-kv
+ * (kql_bind_parse_kv.c); return 0 or -1. */
+int kql_bind_search(kql_binder *b, kql_node *op, kql_scope *sc, kql_pipe *p);
+int kql_bind_search_source(kql_binder *b, kql_node *op, kql_scope *sc, kql_pipe *p);
+int kql_bind_mv_apply(kql_binder *b, kql_node *op, kql_scope *sc, kql_pipe *p);
+int kql_bind_parse_kv(kql_binder *b, kql_node *op, kql_scope *sc, kql_pipe *p);
 /* array_sort_asc/desc with several arrays (kql_bind_sortcols.c): how many
  * results e gives (0 = not such a call), and the k-th column name
  * "<argument>_sorted" (NULL when that argument is not a plain name). */
@@ -95,6 +108,17 @@ int kql_bind_op(kql_binder *b, kql_node *op, kql_scope *sc, kql_pipe *p);
  * 0 bound, -1 error, 1 = not one of these operators. */
 int kql_bind_scanops(kql_binder *b, kql_node *op, kql_scope *sc, kql_pipe *p);
 /* distinct *: a copy of op listing every column of `row` by name. */
-kql_node *kql_so_star_names(kql_binder *b, kql_node *op, const kv_schema *row);
+kql_node *kql_scx_star_names(kql_binder *b, kql_node *op, const kv_schema *row);
+/* where * has "x": the predicate over every column (kql_bind_forms.c). */
+kql_node *kql_scx_star_pred(kql_binder *b, kql_node *n, const kv_schema *row, int depth);
+/* union legs with View* expanded / unknown legs dropped under isfuzzy=true. */
+kql_node *kql_scx_union_legs(kql_binder *b, kql_node *op, kql_scope *sc);
+/* T | invoke f(args) == f(T, args); pipe = the KQL_N_PIPE node. */
+int kql_bind_invoke(kql_binder *b, kql_node *pipe, kql_scope *sc, kql_pipe *p);
+/* declare pattern (kql_bind_pattern.c): registers the statement; references
+ * P(args)[.Path] are recognised and bound as tabular sources. */
+int kql_scx_declare(kql_binder *b, kql_node *st, kql_scope *sc);
+bool kql_scx_is_pattern_ref(kql_binder *b, kql_node *n, kql_scope *sc);
+int kql_bind_pattern_ref(kql_binder *b, kql_node *n, kql_scope *sc, kql_pipe *p);
 
 #endif

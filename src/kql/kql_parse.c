@@ -2093,6 +2093,101 @@ static kql_node *kql_p_pipe(kql_parser *p) {
 }
 
 /* let f = (a:int, T:(*), b:string = "x") { body } */
+/* A (name:type, ...) list for declare pattern; close = ")" or "]". */
+static kql_node *kql_p_pattern_params(kql_parser *p, const char *close) {
+  kql_node *ps = kql_p_node(p, KQL_N_PARAMS);
+  kql_p_advance(p);
+  while (!kql_p_punct(p, 0, close) && !p->failed) {
+    kql_node *pa = kql_p_node(p, KQL_N_PARAM);
+    kql_node *nm = kql_p_name(p);
+    if (!nm) return NULL;
+    pa->name = nm->name;
+    pa->name_len = nm->name_len;
+    if (kql_p_expect_punct(p, ":")) return NULL;
+    if (!kql_p_is_ident(p, 0)) {
+      kql_p_fail_tok(p, "Expected: type");
+      return NULL;
+    }
+    pa->str = kql_arena_strdup(p->a, TOK(p)->text, TOK(p)->text_len);
+    kql_p_advance(p);
+    kql_node_add(p->a, ps, pa);
+    if (!kql_p_punct(p, 0, ",")) break;
+    kql_p_advance(p);
+  }
+  if (kql_p_expect_punct(p, close)) return NULL;
+  return ps;
+}
+
+/* declare pattern Name [= (args)[path] { (v, ...).[pv] = { query }; ... }]
+ * -> KQL_N_DECLARE name "pattern", str = Name; kids: args PARAMS, path
+ * PARAMS, then one CLAUSE "case" each (kids: values..., [path value], body). */
+static kql_node *kql_p_pattern(kql_parser *p) {
+  kql_node *n = kql_p_node(p, KQL_N_DECLARE);
+  n->name = "pattern";
+  n->name_len = 7;
+  kql_p_advance(p);
+  kql_p_advance(p);
+  kql_node *nm = kql_p_name(p);
+  if (!nm) return NULL;
+  n->str = nm->name;
+  n->str_len = nm->name_len;
+  if (!kql_p_punct(p, 0, "=")) { /* declared only: defined by the caller's environment */
+    kql_p_finish(p, n);
+    return n;
+  }
+  kql_p_advance(p);
+  if (!kql_p_punct(p, 0, "(")) {
+    kql_p_fail_tok(p, "Expected: (");
+    return NULL;
+  }
+  kql_node *args = kql_p_pattern_params(p, ")");
+  if (!args) return NULL;
+  kql_node *path = kql_p_punct(p, 0, "[") ? kql_p_pattern_params(p, "]") : kql_node_new(p->a, KQL_N_PARAMS, n->pos);
+  if (!path) return NULL;
+  kql_node_add(p->a, n, args);
+  kql_node_add(p->a, n, path);
+  if (kql_p_expect_punct(p, "{")) return NULL;
+  while (!kql_p_punct(p, 0, "}") && !p->failed) {
+    kql_node *c = kql_p_clause(p, "case");
+    if (kql_p_expect_punct(p, "(")) return NULL;
+    while (!kql_p_punct(p, 0, ")") && !p->failed) {
+      kql_node *v = kql_p_expr(p);
+      if (!v) return NULL;
+      kql_node_add(p->a, c, v);
+      if (!kql_p_punct(p, 0, ",")) break;
+      kql_p_advance(p);
+    }
+    if (kql_p_expect_punct(p, ")")) return NULL;
+    if (kql_p_punct(p, 0, ".")) { /* .["x"] lexes as one bracketed name */
+      kql_p_advance(p);
+      if (!kql_p_is_ident(p, 0) || !TOK(p)->bracketed) {
+        kql_p_fail_tok(p, "Expected: [");
+        return NULL;
+      }
+      kql_node *v = kql_p_node(p, KQL_N_LIT);
+      char *s = kql_arena_strdup(p->a, TOK(p)->text, TOK(p)->text_len);
+      v->lit = kv_string_borrowed(s, TOK(p)->text_len);
+      v->str = s;
+      v->str_len = TOK(p)->text_len;
+      kql_p_advance(p);
+      kql_p_finish(p, v);
+      kql_node_add(p->a, c, v);
+    }
+    if (kql_p_expect_punct(p, "=")) return NULL;
+    if (kql_p_expect_punct(p, "{")) return NULL;
+    kql_node *body = kql_p_query_body(p, 1);
+    if (!body) return NULL;
+    if (kql_p_expect_punct(p, "}")) return NULL;
+    kql_node_add(p->a, c, body);
+    kql_p_finish(p, c);
+    kql_node_add(p->a, n, c);
+    if (kql_p_expect_punct(p, ";")) return NULL;
+  }
+  if (kql_p_expect_punct(p, "}")) return NULL;
+  kql_p_finish(p, n);
+  return n;
+}
+
 static kql_node *kql_p_func(kql_parser *p) {
   kql_node *f = kql_p_node(p, KQL_N_FUNC);
   kql_node *ps = kql_p_node(p, KQL_N_PARAMS);
@@ -2216,9 +2311,9 @@ static kql_node *kql_p_statement(kql_parser *p) {
     kql_p_finish(p, n);
     return n;
   }
+  if (kql_p_word(p, 0, "declare") && kql_p_word(p, 1, "pattern")) return kql_p_pattern(p);
   if ((kql_p_word(p, 0, "declare") && kql_p_word(p, 1, "query_parameters")) ||
-      (kql_p_word(p, 0, "restrict") && kql_p_word(p, 1, "access")) ||
-      (kql_p_word(p, 0, "declare") && kql_p_word(p, 1, "pattern"))) {
+      (kql_p_word(p, 0, "restrict") && kql_p_word(p, 1, "access"))) {
     kql_node *n = kql_p_node(p, KQL_N_DECLARE);
     kql_p_set_name(p, n, TOK(p));
     if (kql_p_skip_generic(p, n)) return NULL;
