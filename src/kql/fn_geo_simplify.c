@@ -1,15 +1,15 @@
 /* SPDX-License-Identifier: MIT
  * geo_line_simplify, geo_polygon_simplify, geo_simplify_polygons_array.
  * Kusto snaps vertices closer than `tolerance` meters together and replaces
- * nearly straight chains by single edges (S2-builder style). Implemented:
- * invalid input and tolerance -> null; shapes whose vertices all lie within
- * the tolerance of each other collapse -> null; a line whose whole chain
- * stays well inside the tolerance of the edge between its ends -> that edge.
- * Everything else fails with "not supported yet" rather than guessing which
- * vertices the engine keeps. Expected values: emulator:geo-line-simplify-
- * function-00/03/04/05, geo-polygon-simplify-function-03/04/05,
+ * nearly straight chains by single edges (S2-builder style): done here for
+ * one line and for one polygon ring; invalid input and tolerance -> null,
+ * collapsed shapes -> null. Inputs near the decision thresholds, polygons
+ * with holes, MultiPolygons and MultiLineStrings fail with "not supported
+ * yet" rather than guessing which vertices the engine keeps. Expected values: emulator:geo-line-simplify-
+ * function-00/03/04/05, geo-polygon-simplify-function-00/03/04/05,
  * geo-simplify-polygons-array-function-01/02/03. Owner: geoops. */
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -78,39 +78,198 @@ static int geo_simp_collapses(kv_value coords, int depth, double r) {
   return res;
 }
 
+/* ---- snapping and chain simplification ----
+ * Sites are input vertices taken in S2 cell id order, each at least the
+ * tolerance r from the sites before it; every vertex moves to its nearest
+ * site. A chain of snapped vertices is then simplified greedily from its
+ * start: the edge from the start may skip vertices while every input vertex
+ * snapped to a skipped vertex stays within r of it. Distances within 0.1% of
+ * r, and other sites near an edge, make the answer depend on details of
+ * the engine's builder that are not reproduced: those inputs are refused
+ * (*ambiguous). */
+#define GEO_SIMP_BAND 1e-3
+
+typedef struct geo_simp {
+  const geo_v3 *v;
+  size_t n;
+  double r;
+  size_t *site_of; /* vertex -> site number (creation order) */
+  size_t *site_vx; /* site number -> its vertex */
+  size_t nsites;
+  bool ambiguous;
+} geo_simp;
+
+static bool geo_simp_near(double d, double r) { return fabs(d - r) < GEO_SIMP_BAND * r; }
+
+static void geo_simp_sites(geo_simp *s) {
+  size_t n = s->n;
+  uint64_t *cell = kv_malloc(n * sizeof(uint64_t));
+  size_t *ord = kv_malloc(n * sizeof(size_t));
+  for (size_t i = 0; i < n; i++) {
+    cell[i] = kql_s2_cell_of(s->v[i], 30);
+    ord[i] = i;
+  }
+  for (size_t i = 1; i < n; i++) /* stable: ties keep input order */
+    for (size_t j = i; j > 0 && cell[ord[j - 1]] > cell[ord[j]]; j--) {
+      size_t t = ord[j - 1];
+      ord[j - 1] = ord[j];
+      ord[j] = t;
+    }
+  s->site_of = kv_malloc(n * sizeof(size_t));
+  s->site_vx = kv_malloc(n * sizeof(size_t));
+  s->nsites = 0;
+  for (size_t k = 0; k < n; k++) {
+    geo_v3 p = s->v[ord[k]];
+    double best = INFINITY;
+    for (size_t t = 0; t < s->nsites; t++) {
+      double d = geo_ang(p, s->v[s->site_vx[t]]);
+      if (d < best) best = d;
+    }
+    if (best > 0 && geo_simp_near(best, s->r)) s->ambiguous = true;
+    if (best >= s->r) s->site_vx[s->nsites++] = ord[k];
+  }
+  for (size_t i = 0; i < n; i++) {
+    double best = INFINITY, second = INFINITY;
+    size_t at = 0;
+    for (size_t t = 0; t < s->nsites; t++) {
+      double d = geo_ang(s->v[i], s->v[s->site_vx[t]]);
+      if (d < best) {
+        second = best;
+        best = d;
+        at = t;
+      } else if (d < second) {
+        second = d;
+      }
+    }
+    if (second <= s->r && second - best < GEO_SIMP_BAND * s->r) s->ambiguous = true;
+    s->site_of[i] = at;
+  }
+  free(cell);
+  free(ord);
+}
+
+static void geo_simp_free(geo_simp *s) {
+  free(s->site_of);
+  free(s->site_vx);
+}
+
+/* The snapped chain: site numbers of consecutive vertices without repeats;
+ * first[k] = the first input vertex that snapped to chain[k], edge[k] = the
+ * input edge leading out of it. Returns the chain length. */
+static size_t geo_simp_chain(const geo_simp *s, bool closed, size_t *chain, size_t *first, size_t *edge) {
+  size_t m = 0;
+  for (size_t i = 0; i < s->n; i++) {
+    size_t st = s->site_of[i];
+    if (m > 0 && chain[m - 1] == st) continue;
+    chain[m] = st;
+    first[m] = i;
+    edge[m] = i;
+    m++;
+  }
+  if (closed) /* merge the wrap-around repeat */
+    while (m > 1 && chain[m - 1] == chain[0]) m--;
+  return m;
+}
+
+/* Can the edge a->b stand for the chain vertices strictly between ia and
+ * ib (indexes into the chain, wrapping for loops)? 1 yes, 0 no, -1 unsure. */
+static int geo_simp_fits(const geo_simp *s, const size_t *chain, size_t m, size_t ia, size_t ib,
+                         const size_t *first) {
+  geo_v3 a = s->v[s->site_vx[chain[ia % m]]], b = s->v[s->site_vx[chain[ib % m]]];
+  if (geo_ang(a, b) >= KQL_GEO_PI / 2) return 0;
+  int res = 1;
+  for (size_t k = ia + 1; k < ib; k++) {
+    size_t st = chain[k % m];
+    for (size_t i = 0; i < s->n; i++) {
+      if (s->site_of[i] != st) continue;
+      double d = kql_geo_seg_dist(s->v[i], a, b);
+      if (geo_simp_near(d, s->r)) return -1;
+      if (d > s->r) res = 0;
+    }
+  }
+  (void)first;
+  /* sites outside the span must stay clear of the new edge */
+  for (size_t t = 0; t < s->nsites; t++) {
+    bool inside = false;
+    for (size_t k = ia; k <= ib && !inside; k++)
+      if (chain[k % m] == t) inside = true;
+    if (inside) continue;
+    if (kql_geo_seg_dist(s->v[s->site_vx[t]], a, b) < (1 + GEO_SIMP_BAND) * s->r) return -1;
+  }
+  return res;
+}
+
+/* Greedy simplification of the chain from index `start` (loops: around to
+ * start again). Kept chain indexes go to keep[]; their out-edge's smallest
+ * input edge number to ids[]. Returns the count, or -1 when unsure. */
+static long geo_simp_greedy(const geo_simp *s, const size_t *chain, const size_t *first, const size_t *edge,
+                            size_t m, bool closed, size_t start, size_t *keep, size_t *ids) {
+  size_t end = closed ? start + m : m - 1;
+  size_t i = start, nk = 0;
+  while (i < end) {
+    size_t j = i + 1;
+    for (;;) {
+      if (j >= end) break;
+      int f = geo_simp_fits(s, chain, m, i, j + 1, first);
+      if (f < 0) return -1;
+      if (f == 0) break;
+      j++;
+    }
+    size_t min_id = SIZE_MAX;
+    for (size_t k = i; k < j; k++)
+      if (edge[k % m] < min_id) min_id = edge[k % m];
+    keep[nk] = i % m;
+    ids[nk] = min_id;
+    nk++;
+    i = j;
+  }
+  if (!closed) {
+    keep[nk] = (m - 1);
+    ids[nk] = SIZE_MAX;
+    nk++;
+  }
+  return (long)nk;
+}
+
 kv_value kql_fn_geo_line_simplify(kql_fn_ctx *ctx, const kv_value *args, int argc) {
   double tol;
   if (!geo_simp_tolerance(args, argc, 1, &tol) || !kql_geo_line_valid(args[0])) return kv_dyn_null();
   if (!kql_geo_is(args[0], "LineString"))
     return kql_fn_fail(ctx, KV_DYNAMIC, "not supported yet: geo_line_simplify() of a MultiLineString");
-  kv_value coords = kv_bag_get(args[0], "coordinates", 11);
-  double r = kql_geo_m_to_rad(tol);
-  int col = geo_simp_collapses(coords, 1, r);
-  if (col == 1) return kv_dyn_null(); /* emulator:geo-line-simplify-function-05 */
   size_t n;
-  geo_v3 *v = col == 0 ? kql_geo_path(coords, 2, &n) : NULL;
-  if (!v) return kql_fn_fail(ctx, KV_DYNAMIC, "not supported yet: geo_line_simplify() of a line this long");
-  /* The ends stay vertices when no other vertex is within the tolerance of
-   * them; every other vertex must lie within half the tolerance of the end
-   * to end edge, in order along it: the chain then becomes that one edge. */
-  geo_v3 a = v[0], b = v[n - 1];
-  double w = geo_ang(a, b);
-  bool whole = w > r && n >= 2;
-  for (size_t i = 1; whole && i + 1 < n; i++)
-    if (geo_ang(v[i], a) <= r || geo_ang(v[i], b) <= r) whole = false;
-  double prev = 0;
-  for (size_t i = 1; whole && i + 1 < n; i++) {
-    double t = geo_ang(a, v[i]);
-    if (kql_geo_seg_dist(v[i], a, b) > 0.5 * r || t < prev || t > w) whole = false;
-    prev = t;
+  geo_v3 *v = kql_geo_path(kv_bag_get(args[0], "coordinates", 11), 2, &n);
+  if (!v || n > GEO_SIMP_MAX_VERTICES || tol == 0.0) {
+    free(v);
+    return kql_fn_fail(ctx, KV_DYNAMIC, "not supported yet: geo_line_simplify() of this line or tolerance");
   }
+  geo_simp s = {v, n, kql_geo_m_to_rad(tol), NULL, NULL, 0, false};
+  geo_simp_sites(&s);
+  size_t *chain = kv_malloc(4 * n * sizeof(size_t) + 16);
+  size_t *first = chain + n, *edge = first + n, *keep = edge + n, *ids = keep + n + 1;
+  (void)ids;
+  size_t m = geo_simp_chain(&s, false, chain, first, edge);
+  kv_value res = kv_dyn_null(); /* one site left: the line vanishes (-function-05) */
+  bool unsure = s.ambiguous;
+  if (!unsure && m >= 2) {
+    size_t *ids2 = kv_malloc((m + 1) * sizeof(size_t));
+    long nk = geo_simp_greedy(&s, chain, first, edge, m, false, 0, keep, ids2);
+    free(ids2);
+    if (nk < 0) {
+      unsure = true;
+    } else {
+      double *ll = kv_malloc((size_t)nk * 2 * sizeof(double));
+      for (long k = 0; k < nk; k++) kql_geo_lnglat(v[s.site_vx[chain[keep[k]]]], &ll[2 * k], &ll[2 * k + 1]);
+      res = kql_geo_shape_value("LineString", kql_geo_coords_value(ll, (size_t)nk));
+      free(ll);
+    }
+  }
+  free(chain);
+  geo_simp_free(&s);
   free(v);
-  if (!whole || (n > 2 && tol == 0.0))
-    return kql_fn_fail(ctx, KV_DYNAMIC, "not supported yet: geo_line_simplify() keeping interior vertices");
-  double ll[4];
-  kql_geo_lnglat(a, &ll[0], &ll[1]);
-  kql_geo_lnglat(b, &ll[2], &ll[3]);
-  return kql_geo_shape_value("LineString", kql_geo_coords_value(ll, 2));
+  if (unsure)
+    return kql_fn_fail(ctx, KV_DYNAMIC,
+                       "not supported yet: geo_line_simplify() with vertices this close to the tolerance");
+  return res;
 }
 
 kv_value kql_fn_geo_polygon_simplify(kql_fn_ctx *ctx, const kv_value *args, int argc) {
@@ -119,7 +278,79 @@ kv_value kql_fn_geo_polygon_simplify(kql_fn_ctx *ctx, const kv_value *args, int 
   kv_value coords = kv_bag_get(args[0], "coordinates", 11);
   int col = geo_simp_collapses(coords, kql_geo_is(args[0], "Polygon") ? 2 : 3, kql_geo_m_to_rad(tol));
   if (col == 1) return kv_dyn_null(); /* emulator:geo-polygon-simplify-function-05 */
-  return kql_fn_fail(ctx, KV_DYNAMIC, "not supported yet: geo_polygon_simplify() of a polygon it keeps");
+  size_t n = 0;
+  geo_v3 *v = kql_geo_is(args[0], "Polygon") && kv_array_count(coords) == 1
+                  ? kql_geo_path(kv_array_get(coords, 0), 4, &n)
+                  : NULL;
+  if (!v || n > GEO_SIMP_MAX_VERTICES || tol == 0.0) {
+    free(v);
+    return kql_fn_fail(ctx, KV_DYNAMIC,
+                       "not supported yet: geo_polygon_simplify() of a polygon with holes, a MultiPolygon or "
+                       "this tolerance");
+  }
+  n--; /* closing vertex */
+  double turn = 0;
+  for (size_t i = 1; i + 1 < n; i++)
+    turn += atan2(geo_dot(v[0], geo_cross(v[i], v[i + 1])),
+                  1 + geo_dot(v[0], v[i]) + geo_dot(v[i], v[i + 1]) + geo_dot(v[i + 1], v[0]));
+  if (turn < 0) /* a clockwise shell is reversed, as loops are normalized */
+    for (size_t i = 0, j = n - 1; i < j; i++, j--) {
+      geo_v3 t = v[i];
+      v[i] = v[j];
+      v[j] = t;
+    }
+  geo_simp s = {v, n, kql_geo_m_to_rad(tol), NULL, NULL, 0, false};
+  geo_simp_sites(&s);
+  size_t *chain = kv_malloc((5 * n + 16) * sizeof(size_t));
+  size_t *first = chain + n, *edge = first + n, *keep = edge + n, *ids = keep + n + 1;
+  size_t m = geo_simp_chain(&s, true, chain, first, edge);
+  kv_value res = kv_dyn_null(); /* fewer than three sites: the polygon vanishes */
+  bool unsure = s.ambiguous;
+  /* a site visited twice makes a vertex of degree 4: refused */
+  for (size_t i = 0; i < m && !unsure; i++)
+    for (size_t j = i + 1; j < m; j++)
+      if (chain[i] == chain[j]) unsure = true;
+  if (!unsure && m >= 3) {
+    /* the builder starts at the vertex made first (lowest cell id) */
+    size_t start = 0;
+    for (size_t i = 1; i < m; i++)
+      if (chain[i] < chain[start]) start = i;
+    long nk = geo_simp_greedy(&s, chain, first, edge, m, true, start, keep, ids);
+    if (nk < 0) {
+      unsure = true;
+    } else if (nk >= 3) {
+      /* rotate: the edge with the highest input edge number goes last */
+      size_t pos = 0;
+      bool gap = false;
+      for (long i = 1; i < nk; i++) {
+        if (ids[i] < ids[pos]) {
+          gap = true;
+        } else if (ids[i] > ids[pos] || !gap) {
+          pos = (size_t)i;
+          gap = false;
+        }
+      }
+      if (++pos == (size_t)nk) pos = 0;
+      double *ll = kv_malloc(((size_t)nk + 1) * 2 * sizeof(double));
+      for (long k = 0; k < nk; k++) {
+        size_t at = keep[(pos + (size_t)k) % (size_t)nk];
+        kql_geo_lnglat(v[s.site_vx[chain[at]]], &ll[2 * k], &ll[2 * k + 1]);
+      }
+      ll[2 * nk] = ll[0];
+      ll[2 * nk + 1] = ll[1];
+      kv_value rings = kv_dyn_array();
+      kv_array_push(rings, kql_geo_coords_value(ll, (size_t)nk + 1));
+      free(ll);
+      res = kql_geo_shape_value("Polygon", rings);
+    }
+  }
+  free(chain);
+  geo_simp_free(&s);
+  free(v);
+  if (unsure)
+    return kql_fn_fail(ctx, KV_DYNAMIC,
+                       "not supported yet: geo_polygon_simplify() with vertices this close to the tolerance");
+  return res;
 }
 
 kv_value kql_fn_geo_simplify_polygons_array(kql_fn_ctx *ctx, const kv_value *args, int argc) {
