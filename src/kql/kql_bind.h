@@ -84,19 +84,6 @@ int kql_bind_search(kql_binder *b, kql_node *op, kql_scope *sc, kql_pipe *p);
 int kql_bind_search_source(kql_binder *b, kql_node *op, kql_scope *sc, kql_pipe *p);
 int kql_bind_mv_apply(kql_binder *b, kql_node *op, kql_scope *sc, kql_pipe *p);
 int kql_bind_parse_kv(kql_binder *b, kql_node *op, kql_scope *sc, kql_pipe *p);
-/* Binds one operator onto the pipe (the binder's own dispatch, for rewrites). */
-int kql_bind_op(kql_binder *b, kql_node *op, kql_scope *sc, kql_pipe *p);
-/* scan, partition, sample, top-nested, top-hitters, reduce ... (kql_bind_scanops.c):
- * 0 bound, -1 error, 1 = not one of these operators. */
-int kql_bind_scanops(kql_binder *b, kql_node *op, kql_scope *sc, kql_pipe *p);
-/* distinct *: a copy of op listing every column of `row` by name. */
-kql_node *kql_scx_star_names(kql_binder *b, kql_node *op, const kv_schema *row);
-/* search (kql_bind_search.c), mv-apply (kql_bind_mv_apply.c), parse-kv
- * (kql_bind_parse_kv.c); return 0 or -1. */
-int kql_bind_search(kql_binder *b, kql_node *op, kql_scope *sc, kql_pipe *p);
-int kql_bind_search_source(kql_binder *b, kql_node *op, kql_scope *sc, kql_pipe *p);
-int kql_bind_mv_apply(kql_binder *b, kql_node *op, kql_scope *sc, kql_pipe *p);
-int kql_bind_parse_kv(kql_binder *b, kql_node *op, kql_scope *sc, kql_pipe *p);
 /* array_sort_asc/desc with several arrays (kql_bind_sortcols.c): how many
  * results e gives (0 = not such a call), and the k-th column name
  * "<argument>_sorted" (NULL when that argument is not a plain name). */
