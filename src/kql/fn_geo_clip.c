@@ -135,8 +135,22 @@ static int geo_cmp_double(const void *a, const void *b) {
 /* Cuts arc a-b at every crossing with the polygons' edges; appends inside
  * pieces to s. Returns false for configurations not handled (an edge on the
  * boundary's great circle, a piece touching the boundary). */
-static bool geo_clip_edge(const geo_polys *ps, geo_v3 a, geo_v3 b, geo_piece_set *s, bool *open) {
+/* Elementary steps one call may take (hostile input). */
+#define GEO_CLIP_WORK_MAX 3e7
+
+static size_t geo_polys_edges(const geo_polys *ps) {
+  size_t e = 0;
+  for (size_t i = 0; i < ps->n; i++)
+    for (size_t r = 0; r < kv_array_count(ps->polys[i]); r++) e += kv_array_count(kv_array_get(ps->polys[i], r));
+  return e;
+}
+
+static bool geo_clip_edge(const geo_polys *ps, geo_v3 a, geo_v3 b, geo_piece_set *s, bool *open,
+                          double *work) {
   double w = geo_ang(a, b);
+  double pe = (double)geo_polys_edges(ps);
+  *work += pe;
+  if (*work > GEO_CLIP_WORK_MAX) return false;
   if (w < GEO_CLIP_EPS) return true;
   size_t cap = 16, nt = 0;
   double *ts = kv_malloc(cap * sizeof(double));
@@ -183,6 +197,11 @@ static bool geo_clip_edge(const geo_polys *ps, geo_v3 a, geo_v3 b, geo_piece_set
     if (t - prev < GEO_CLIP_EPS && t < w) continue;
     if (t - prev < GEO_CLIP_EPS) t = w;
     double mid = 0.5 * (prev + t), d;
+    *work += pe;
+    if (*work > GEO_CLIP_WORK_MAX) {
+      ok = false;
+      break;
+    }
     geo_v3 m = {cos(mid) * a.x + sin(mid) * tan.x, cos(mid) * a.y + sin(mid) * tan.y,
                 cos(mid) * a.z + sin(mid) * tan.z};
     int in = geo_polys_test(ps, m, &d);
@@ -227,7 +246,8 @@ kv_value kql_fn_geo_intersection_line_with_polygon(kql_fn_ctx *ctx, const kv_val
   memset(&s, 0, sizeof s);
   s.parts = kv_dyn_array();
   bool open = false, ok = v != NULL;
-  for (size_t i = 0; ok && i + 1 < n; i++) ok = geo_clip_edge(&ps, v[i], v[i + 1], &s, &open);
+  double work = 0;
+  for (size_t i = 0; ok && i + 1 < n; i++) ok = geo_clip_edge(&ps, v[i], v[i + 1], &s, &open, &work);
   if (ok) geo_piece_close(&s);
   free(v);
   free(ps.polys);
@@ -389,6 +409,11 @@ kv_value kql_fn_geo_intersection_2polygons(kql_fn_ctx *ctx, const kv_value *args
   if (!geo_polys_load(args[1], &B)) {
     free(A.polys);
     return kv_dyn_null();
+  }
+  if ((double)geo_polys_edges(&A) * (double)geo_polys_edges(&B) > 4e6) {
+    free(A.polys);
+    free(B.polys);
+    return kql_fn_fail(ctx, KV_DYNAMIC, "not supported yet: geo_intersection_2polygons() of polygons this large");
   }
   kql_geo_ll touch = {0};
   bool simple = geo_clip_touch_points(&A, &B, &touch) && !geo_clip_vertex_inside(&A, &B) &&

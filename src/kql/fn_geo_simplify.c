@@ -18,7 +18,7 @@
 #include "kql/fn_lib.h"
 
 /* Pairwise-distance checks are quadratic; larger inputs are refused. */
-#define GEO_SIMP_MAX_VERTICES 4096
+#define GEO_SIMP_MAX_VERTICES 2048
 
 /* Tolerance in meters (default 10); false when invalid. */
 static bool geo_simp_tolerance(const kv_value *args, int argc, int at, double *tol) {
@@ -97,6 +97,9 @@ typedef struct geo_simp {
   size_t *site_vx; /* site number -> its vertex */
   size_t nsites;
   bool ambiguous;
+  size_t *members_at; /* site t's snapped vertices: members[members_at[t] .. members_at[t+1]) */
+  size_t *members;
+  bool *in_span; /* per site: part of the span being tested */
 } geo_simp;
 
 static bool geo_simp_near(double d, double r) { return fabs(d - r) < GEO_SIMP_BAND * r; }
@@ -144,6 +147,15 @@ static void geo_simp_sites(geo_simp *s) {
     if (second <= s->r && second - best < GEO_SIMP_BAND * s->r) s->ambiguous = true;
     s->site_of[i] = at;
   }
+  s->members_at = kv_calloc(s->nsites + 1, sizeof(size_t));
+  s->members = kv_malloc(n * sizeof(size_t));
+  s->in_span = kv_calloc(s->nsites ? s->nsites : 1, sizeof(bool));
+  for (size_t i = 0; i < n; i++) s->members_at[s->site_of[i] + 1]++;
+  for (size_t t = 0; t < s->nsites; t++) s->members_at[t + 1] += s->members_at[t];
+  size_t *fill = kv_malloc((s->nsites ? s->nsites : 1) * sizeof(size_t));
+  for (size_t t = 0; t < s->nsites; t++) fill[t] = s->members_at[t];
+  for (size_t i = 0; i < n; i++) s->members[fill[s->site_of[i]]++] = i;
+  free(fill);
   free(cell);
   free(ord);
 }
@@ -151,6 +163,9 @@ static void geo_simp_sites(geo_simp *s) {
 static void geo_simp_free(geo_simp *s) {
   free(s->site_of);
   free(s->site_vx);
+  free(s->members_at);
+  free(s->members);
+  free(s->in_span);
 }
 
 /* The snapped chain: site numbers of consecutive vertices without repeats;
@@ -172,45 +187,43 @@ static size_t geo_simp_chain(const geo_simp *s, bool closed, size_t *chain, size
 }
 
 /* Can the edge a->b stand for the chain vertices strictly between ia and
- * ib (indexes into the chain, wrapping for loops)? 1 yes, 0 no, -1 unsure. */
-static int geo_simp_fits(const geo_simp *s, const size_t *chain, size_t m, size_t ia, size_t ib,
-                         const size_t *first) {
+ * ib (indexes into the chain, wrapping for loops)? 1 yes, 0 no, -1 unsure.
+ * s->in_span marks the sites of chain[ia..ib]. */
+static int geo_simp_fits(const geo_simp *s, const size_t *chain, size_t m, size_t ia, size_t ib) {
   geo_v3 a = s->v[s->site_vx[chain[ia % m]]], b = s->v[s->site_vx[chain[ib % m]]];
   if (geo_ang(a, b) >= KQL_GEO_PI / 2) return 0;
   int res = 1;
   for (size_t k = ia + 1; k < ib; k++) {
     size_t st = chain[k % m];
-    for (size_t i = 0; i < s->n; i++) {
-      if (s->site_of[i] != st) continue;
-      double d = kql_geo_seg_dist(s->v[i], a, b);
+    for (size_t q = s->members_at[st]; q < s->members_at[st + 1]; q++) {
+      double d = kql_geo_seg_dist(s->v[s->members[q]], a, b);
       if (geo_simp_near(d, s->r)) return -1;
       if (d > s->r) res = 0;
     }
   }
-  (void)first;
   /* sites outside the span must stay clear of the new edge */
-  for (size_t t = 0; t < s->nsites; t++) {
-    bool inside = false;
-    for (size_t k = ia; k <= ib && !inside; k++)
-      if (chain[k % m] == t) inside = true;
-    if (inside) continue;
-    if (kql_geo_seg_dist(s->v[s->site_vx[t]], a, b) < (1 + GEO_SIMP_BAND) * s->r) return -1;
-  }
+  for (size_t t = 0; t < s->nsites; t++)
+    if (!s->in_span[t] && kql_geo_seg_dist(s->v[s->site_vx[t]], a, b) < (1 + GEO_SIMP_BAND) * s->r) return -1;
   return res;
 }
 
 /* Greedy simplification of the chain from index `start` (loops: around to
  * start again). Kept chain indexes go to keep[]; their out-edge's smallest
  * input edge number to ids[]. Returns the count, or -1 when unsure. */
-static long geo_simp_greedy(const geo_simp *s, const size_t *chain, const size_t *first, const size_t *edge,
+static long geo_simp_greedy(geo_simp *s, const size_t *chain, const size_t *first, const size_t *edge,
                             size_t m, bool closed, size_t start, size_t *keep, size_t *ids) {
   size_t end = closed ? start + m : m - 1;
   size_t i = start, nk = 0;
+  (void)first;
   while (i < end) {
     size_t j = i + 1;
+    memset(s->in_span, 0, s->nsites * sizeof(bool));
+    s->in_span[chain[i % m]] = true;
+    s->in_span[chain[j % m]] = true;
     for (;;) {
       if (j >= end) break;
-      int f = geo_simp_fits(s, chain, m, i, j + 1, first);
+      s->in_span[chain[(j + 1) % m]] = true;
+      int f = geo_simp_fits(s, chain, m, i, j + 1);
       if (f < 0) return -1;
       if (f == 0) break;
       j++;
@@ -242,7 +255,7 @@ kv_value kql_fn_geo_line_simplify(kql_fn_ctx *ctx, const kv_value *args, int arg
     free(v);
     return kql_fn_fail(ctx, KV_DYNAMIC, "not supported yet: geo_line_simplify() of this line or tolerance");
   }
-  geo_simp s = {v, n, kql_geo_m_to_rad(tol), NULL, NULL, 0, false};
+  geo_simp s = {v, n, kql_geo_m_to_rad(tol), NULL, NULL, 0, false, NULL, NULL, NULL};
   geo_simp_sites(&s);
   size_t *chain = kv_malloc(4 * n * sizeof(size_t) + 16);
   size_t *first = chain + n, *edge = first + n, *keep = edge + n, *ids = keep + n + 1;
@@ -299,7 +312,7 @@ kv_value kql_fn_geo_polygon_simplify(kql_fn_ctx *ctx, const kv_value *args, int 
       v[i] = v[j];
       v[j] = t;
     }
-  geo_simp s = {v, n, kql_geo_m_to_rad(tol), NULL, NULL, 0, false};
+  geo_simp s = {v, n, kql_geo_m_to_rad(tol), NULL, NULL, 0, false, NULL, NULL, NULL};
   geo_simp_sites(&s);
   size_t *chain = kv_malloc((5 * n + 16) * sizeof(size_t));
   size_t *first = chain + n, *edge = first + n, *keep = edge + n, *ids = keep + n + 1;

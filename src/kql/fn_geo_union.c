@@ -25,6 +25,8 @@
 /* Edge pairs one operation may test (bounds time on huge inputs). */
 #define GEO_U_MAX_PAIRS 4000000
 #define GEO_U_MAX_EDGES 200000
+/* Elementary steps all operations of one call may take (hostile input). */
+#define GEO_U_WORK_MAX 3e7
 
 /* A region: loops of unit vectors, each edge numbered by `id0 + index`. */
 typedef struct geo_loop {
@@ -259,10 +261,12 @@ static int geo_u_shared(const geo_edge *edges, size_t ne, int other, geo_v3 m, g
 /* The result loops of A op B (union when is_union, else intersection) into
  * *out; 0 ok, -1 not supported (degenerate configuration or too big). */
 static int geo_u_op(const geo_region *A, const geo_region *B, bool is_union, geo_region *out,
-                    geo_touch *points) {
+                    geo_touch *points, double *work) {
   memset(out, 0, sizeof *out);
   size_t ne = A->nverts + B->nverts;
   if (ne > GEO_U_MAX_EDGES || (double)A->nverts * (double)B->nverts > GEO_U_MAX_PAIRS) return -1;
+  *work += (double)A->nverts * (double)B->nverts;
+  if (*work > GEO_U_WORK_MAX) return -1;
   geo_edge *edges = kv_calloc(ne ? ne : 1, sizeof(geo_edge));
   size_t k = 0;
   for (int reg = 0; reg < 2; reg++) {
@@ -288,6 +292,11 @@ static int geo_u_op(const geo_region *A, const geo_region *B, bool is_union, geo
     for (size_t c = 0; c <= e->ncuts && rc == 0; c++) {
       geo_v3 next = c < e->ncuts ? e->cuts[c].p : e->b;
       if (geo_ang(prev, next) < GEO_U_EPS) continue;
+      *work += (double)ne + (double)g.nvx;
+      if (*work > GEO_U_WORK_MAX) {
+        rc = -1;
+        break;
+      }
       geo_v3 m = kql_geo_normalize((geo_v3){prev.x + next.x, prev.y + next.y, prev.z + next.z});
       int sh = geo_u_shared(edges, ne, 1 - e->region, m, prev, next);
       bool keep;
@@ -469,10 +478,11 @@ static int geo_u_union_all(geo_region *regs, size_t n, geo_region *out) {
       regs[j] = t;
     }
   size_t live = n;
+  double work = 0;
   while (live > 1) {
     geo_region u;
     size_t key = regs[0].key + regs[1].key;
-    int rc = geo_u_op(&regs[0], &regs[1], true, &u, NULL);
+    int rc = geo_u_op(&regs[0], &regs[1], true, &u, NULL, &work);
     geo_region_free(&regs[0]);
     geo_region_free(&regs[1]);
     memmove(regs, regs + 2, (live - 2) * sizeof(geo_region));
@@ -567,7 +577,8 @@ int kql_geo_polygon_intersection(kv_value a, kv_value b, kv_value *out) {
     return -1;
   }
   geo_touch pts = {0};
-  int rc = geo_u_op(&A, &B, false, &R, &pts);
+  double work = 0;
+  int rc = geo_u_op(&A, &B, false, &R, &pts, &work);
   geo_region_free(&A);
   geo_region_free(&B);
   if (rc != 0) {
