@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT
  * geo_polygon_to_s2cells and geo_line_to_s2cells: every S2 cell of the
  * requested level that meets the shape (closed: touching counts, as the
- * engine's padded index does), in cell id order; a line may be widened by
- * a radius in meters. More than 65536 cells -> null (documented limit).
+ * engine's padded index does), in cell id order; the shape may be widened
+ * by a radius in meters (cells within that distance). More than 65536 cells -> null (documented limit).
  * Found by descending the cell hierarchy from the six faces, so the work is
  * proportional to the answer. Expected values: emulator:geo-polygon-to-
  * s2cells-function-01/04/05/06, geo-line-to-s2cells-function-00/01.
@@ -169,8 +169,6 @@ kv_value kql_fn_geo_polygon_to_s2cells(kql_fn_ctx *ctx, const kv_value *args, in
   memset(&c, 0, sizeof c);
   double radius_m;
   if (!geo_cover_args(args, argc, &c, &radius_m) || !kql_geo_polygon_valid(args[0])) return kv_dyn_null();
-  if (radius_m > 0)
-    return kql_fn_fail(ctx, KV_DYNAMIC, "not supported yet: geo_polygon_to_s2cells() with a radius");
   c.polygon = true;
   kv_value coords = kv_bag_get(args[0], "coordinates", 11);
   bool multi = kql_geo_is(args[0], "MultiPolygon");
