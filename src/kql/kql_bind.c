@@ -2104,6 +2104,8 @@ int kql_bind_tabular(kql_binder *b, kql_node *n, kql_scope *sc, kql_pipe *p) {
         rc = kql_bind_invoke(b, n, sc, p);
         break;
       }
+      rc = kql_bind_pushdown(b, n, sc, p); /* where after join kind=innerunique */
+      if (rc != 1) break;
       rc = kql_bind_tabular(b, n->kids[0], sc, p);
       if (rc == 0) rc = kql_bind_operator(b, n->kids[1], sc, p);
       break;

@@ -89,6 +89,9 @@ int kql_bind_parse_kv(kql_binder *b, kql_node *op, kql_scope *sc, kql_pipe *p);
  * "<argument>_sorted" (NULL when that argument is not a plain name). */
 int kql_sortcols_count(kql_binder *b, const kql_node *en, const kv_schema *row, kql_scope *sc);
 const char *kql_sortcols_name(kql_binder *b, const kql_node *call, int k);
+/* T | join kind=innerunique ... | where p (kql_bind_pushdown.c): binds the
+ * left-only part of p ahead of the join as Kusto does; 1 = not this pattern. */
+int kql_bind_pushdown(kql_binder *b, kql_node *n, kql_scope *sc, kql_pipe *p);
 /* Binds one operator onto the pipe (the binder's own dispatch, for rewrites). */
 int kql_bind_op(kql_binder *b, kql_node *op, kql_scope *sc, kql_pipe *p);
 /* scan, partition, sample, top-nested, top-hitters, reduce ... (kql_bind_scanops.c):
