@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: MIT
 # Thin wrapper over the scripts (which wrap CMake + CTest).
-.PHONY: all build test demo bench windows clean
+.PHONY: all build test demo bench fuzz windows clean
 all: build
 build:
 	scripts/build.sh
@@ -10,6 +10,8 @@ demo:
 	scripts/demo.sh
 bench:
 	scripts/bench.sh
+fuzz:
+	scripts/fuzz.sh
 windows:
 	cmake -S . -B build-win -G Ninja -DCMAKE_TOOLCHAIN_FILE=cmake/mingw-w64.cmake -DCMAKE_BUILD_TYPE=Release >/dev/null
 	ninja -C build-win etw2kusto
