@@ -1810,7 +1810,7 @@ static int kql_bind_operator_inner(kql_binder *b, kql_node *op, kql_scope *sc, k
   if (op->kind == KQL_N_UNION) return kql_bind_op_more(b, op, sc, p);
   if (op->params && !kql_node_is(op, "join") && !kql_node_is(op, "lookup") &&
       !kql_node_is(op, "mv-expand") && !kql_node_is(op, "parse") && !kql_node_is(op, "parse-where") &&
-      !kql_node_is(op, "evaluate")) {
+      !kql_node_is(op, "evaluate") && !kql_node_is(op, "reduce")) {
     /* hints (hint.strategy=...) do not change results; other parameters do */
     for (int i = 0; i < op->params->nkids; i++)
       if (strncmp(op->params->kids[i]->name, "hint.", 5) != 0)
