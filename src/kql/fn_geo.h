@@ -102,6 +102,7 @@ kv_value kql_fn_geo_h3cell_to_central_point(kql_fn_ctx *ctx, const kv_value *arg
 kv_value kql_fn_geo_h3cell_to_polygon(kql_fn_ctx *ctx, const kv_value *args, int argc);
 kv_value kql_fn_geo_h3cell_neighbors(kql_fn_ctx *ctx, const kv_value *args, int argc);
 kv_value kql_fn_geo_h3cell_rings(kql_fn_ctx *ctx, const kv_value *args, int argc);
+kv_value kql_fn_geo_polygon_to_h3cells(kql_fn_ctx *ctx, const kv_value *args, int argc);
 kv_value kql_fn_geo_point_to_s2cell(kql_fn_ctx *ctx, const kv_value *args, int argc);
 kv_value kql_fn_geo_s2cell_to_central_point(kql_fn_ctx *ctx, const kv_value *args, int argc);
 kv_value kql_fn_geo_s2cell_to_polygon(kql_fn_ctx *ctx, const kv_value *args, int argc);

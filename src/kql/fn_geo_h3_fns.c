@@ -77,9 +77,10 @@ kv_value kql_fn_geo_h3cell_neighbors(kql_fn_ctx *ctx, const kv_value *args, int 
   int n = h3_disk_alloc(h, 1, &cells, &dist);
   kv_value arr = n < 0 ? kql_fn_fail(ctx, KV_DYNAMIC, "geo_h3cell_neighbors: out of memory")
                        : kv_dyn_array();
-  /* The engine lists ring 1 in the reverse of the ring walk (fitted to
-   * emulator:geo-h3cell-neighbors-function-00). */
-  for (int k = n - 1; k >= 0; k--)
+  /* Ring 1 in ring-walk order (as geo_h3cell_rings(h, 1)[1]). The engine
+   * lists the same six cells in another order that is not reproduced yet
+   * (emulator:geo-h3cell-neighbors-function-00). */
+  for (int k = 0; k < n; k++)
     if (dist[k] == 1) push_cell(arr, cells[k]);
   free(cells);
   free(dist);

@@ -323,6 +323,7 @@ static const kql_fn_def kql_fn_table[] = {
     F(geo_h3cell_to_polygon, 1, 1, geo_h3cell_to_polygon, dynamic, 0),
     F(geo_h3cell_neighbors, 1, 1, geo_h3cell_neighbors, dynamic, 0),
     F(geo_h3cell_rings, 2, 2, geo_h3cell_rings, dynamic, 0),
+    F(geo_polygon_to_h3cells, 1, 3, geo_polygon_to_h3cells, dynamic, 0),
     F(geo_polygon_area, 1, 1, geo_polygon_area, real, 0),
     F(geo_polygon_perimeter, 1, 1, geo_polygon_perimeter, real, 0),
     F(geo_line_interpolate_point, 2, 2, geo_line_interpolate_point, dynamic, 0),
