@@ -171,6 +171,7 @@ kv_value kv_arith(kv_arith_op op, kv_value a, kv_value b) {
 kv_value kv_negate(kv_value a) {
   if (a.type == KV_DYNAMIC) {
     if (kv_is_null(a)) return kv_dyn_null();
+    if (a.dyn >= KV_DYN_NULL) return kv_dyn_null(); /* -[1,2] / -{}: no number to negate */
     kv_value s = kv_from_dynamic(a);
     kv_value r = kv_negate(s);
     kv_release(s);
