@@ -980,6 +980,10 @@ static kql_expr *kql_bind_call(kql_binder *b, kql_node *n, const kv_schema *row,
     if (c >= 0) return kql_expr_col(c, row->cols[c].type, n->pos);
     return kql_bind_expr(b, n->kids[1], row, sc);
   }
+  {
+    kql_expr *se; /* column- and table-valued arguments (kql_bind_scalars.c) */
+    if (kql_bind_scalars_call(b, n, row, sc, &se)) return se;
+  }
   const kql_fn_def *fn = kql_fn_lookup(name, n->name_len);
   if (!fn) {
     if (kql_agg_lookup(name, n->name_len))

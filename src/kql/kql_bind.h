@@ -111,4 +111,8 @@ int kql_scx_declare(kql_binder *b, kql_node *st, kql_scope *sc);
 bool kql_scx_is_pattern_ref(kql_binder *b, kql_node *n, kql_scope *sc);
 int kql_bind_pattern_ref(kql_binder *b, kql_node *n, kql_scope *sc, kql_pipe *p);
 
+/* pack_all(flag), bag_pack_columns, estimate_data_size, column_names_of
+ * (kql_bind_scalars.c): true when n is one of them (*out = bound or NULL). */
+bool kql_bind_scalars_call(kql_binder *b, kql_node *n, const kv_schema *row, kql_scope *sc, kql_expr **out);
+
 #endif

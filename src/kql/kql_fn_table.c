@@ -286,6 +286,9 @@ static const kql_fn_def kql_fn_table[] = {
     FN(beta_inv, 3, 3, real),
     FN(welch_test, 6, 7, real),
     FN(indexof_regex, 2, 5, long),
+    FN(datetime_utc_to_local, 2, 2, datetime), /* fn_timezone.c */
+    FN(datetime_local_to_utc, 2, 2, datetime),
+    FN(datetime_list_timezones, 0, 0, dynamic),
     /* sketches (fn_sketch.c; rows owned by plugins) */
     FN(hll_merge, 2, 64, dynamic),
     FN(dcount_hll, 1, 1, long),
