@@ -540,13 +540,45 @@ static const dec_schema *dec_tdh_fallback(dec_context *ctx, const etl_event *ev)
 #endif
 }
 
+static const dec_schema *dec_lookup_uncached(dec_context *ctx, const etl_event *ev);
+
+/* True when `ev` is the event the memo describes (same record bytes, same
+ * identity) and no schema was registered since. */
+static bool dec_memo_hit(const dec_context *ctx, const etl_event *ev) {
+  return ctx->memo.valid && ctx->memo.gen == ctx->reg_gen && ctx->memo.payload == ev->payload &&
+         ctx->memo.payload_len == ev->payload_len && ctx->memo.ext == ev->ext &&
+         ctx->memo.raw_timestamp == ev->raw_timestamp && ctx->memo.event_id == ev->event_id &&
+         ctx->memo.version == ev->version && ctx->memo.opcode == ev->opcode &&
+         ctx->memo.header_kind == ev->header_kind && dec_guid_eq(ctx->memo.guid, ev->provider_id);
+}
+
 /* The schema for an event, or NULL. */
 static const dec_schema *dec_lookup(dec_context *ctx, const etl_event *ev) {
-  if (ev->event_id == 0xFFFE && dec_es_is_manifest_event(ev)) return dec_es_manifest_schema(ctx);
+  /* TraceLogging schemas come from the event's own bytes (and have their own
+   * cache): never from the memo, whose key does not cover them. */
   if (ev->ext && ev->ext_len) {
     const dec_schema *s = dec_tl_schema(ctx, ev);
     if (s) return s;
   }
+  if (dec_memo_hit(ctx, ev)) return ctx->memo.schema;
+  const dec_schema *s = dec_lookup_uncached(ctx, ev);
+  ctx->memo.valid = true;
+  ctx->memo.gen = ctx->reg_gen; /* after the lookup: it may have registered */
+  ctx->memo.payload = ev->payload;
+  ctx->memo.payload_len = ev->payload_len;
+  ctx->memo.ext = ev->ext;
+  ctx->memo.raw_timestamp = ev->raw_timestamp;
+  ctx->memo.event_id = ev->event_id;
+  ctx->memo.version = ev->version;
+  ctx->memo.opcode = ev->opcode;
+  ctx->memo.header_kind = ev->header_kind;
+  memcpy(ctx->memo.guid, ev->provider_id, 16);
+  ctx->memo.schema = s;
+  return s;
+}
+
+static const dec_schema *dec_lookup_uncached(dec_context *ctx, const etl_event *ev) {
+  if (ev->event_id == 0xFFFE && dec_es_is_manifest_event(ev)) return dec_es_manifest_schema(ctx);
   dec_key k;
   memcpy(k.guid, ev->provider_id, 16);
   k.version = ev->version;

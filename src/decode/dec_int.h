@@ -146,6 +146,21 @@ struct dec_context {
   char scratch_err[256];        /* last non-fatal manifest problem (in-stream manifests) */
   bool xml_builtin;             /* use dec_xml.c even when expat is available (tests, fuzzing) */
 
+  /* dec_lookup's answer for the last event it was asked about: a row asks
+   * twice (names, then EventData), and the second ask skips the hashing.
+   * Valid while the event's identity and reg_gen are unchanged. */
+  struct {
+    bool valid;
+    uint32_t gen;
+    const uint8_t *payload, *ext;
+    uint32_t payload_len;
+    int64_t raw_timestamp;
+    uint16_t event_id;
+    uint8_t version, opcode, header_kind;
+    uint8_t guid[16];
+    const dec_schema *schema;
+  } memo;
+
   void *mof_state;              /* owned by dec_mof.c */
   void *metadata_state;         /* owned by dec_metadata.c */
   void *wpp_state;              /* owned by dec_wpp.c */

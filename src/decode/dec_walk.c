@@ -759,15 +759,7 @@ static inline void jb_putc(kv_buf *b, char c) {
  * (anything else goes through kv_to_json itself). */
 static void json_fast_value(kv_buf *b, kv_value v) {
   if (v.type == KV_INT || v.type == KV_LONG) {
-    char buf[24];
-    int i = 24;
-    uint64_t u = v.u.i < 0 ? 0 - (uint64_t)v.u.i : (uint64_t)v.u.i;
-    do {
-      buf[--i] = (char)('0' + u % 10);
-      u /= 10;
-    } while (u);
-    if (v.u.i < 0) buf[--i] = '-';
-    jb_append(b, buf + i, (size_t)(24 - i));
+    kv_buf_put_i64(b, v.u.i);
     return;
   }
   if (v.type == KV_STRING) {

@@ -3,6 +3,7 @@
  * terminals. Values are rendered in Kusto's canonical forms (value_text.c), so
  * the JSON output is what Kusto would return for the same rows. */
 #include "sink/sink.h"
+#include "sink/sink_json_cell.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -23,6 +24,7 @@ typedef struct sink_text {
   kv_buf line;           /* reusable output line */
   char **json_keys;      /* per column: the escaped '"Name":' prefix, built once */
   size_t *json_key_lens;
+  sink_json_memo *json_memo; /* per column: last value written (sink_json_cell.h) */
   /* table mode */
   char **pending;        /* rendered cells of buffered rows, row-major */
   size_t pending_rows;
@@ -52,6 +54,7 @@ static int sink_text_open(sink *s, const kv_schema *schema, char *err, size_t er
   if (t->format == SINK_FORMAT_JSON) {
     t->json_keys = kv_calloc((size_t)schema->count + 1, sizeof(char *));
     t->json_key_lens = kv_calloc((size_t)schema->count + 1, sizeof(size_t));
+    t->json_memo = kv_calloc((size_t)schema->count + 1, sizeof(sink_json_memo));
     for (int i = 0; i < schema->count; i++) {
       kv_buf k;
       kv_buf_init(&k);
@@ -164,7 +167,10 @@ static int sink_text_write(sink *s, const kv_value *vals, int count, char *err, 
       kv_buf_putc(b, '{');
       for (int i = 0; i < count; i++) {
         kv_buf_append(b, t->json_keys[i], t->json_key_lens[i]);
-        kv_to_json(b, vals[i]);
+        if (i < t->schema.count)
+          sink_json_cell(b, &t->json_memo[i], vals[i]);
+        else
+          kv_to_json(b, vals[i]);
       }
       kv_buf_append(b, "}\n", 2);
       /* Lines accumulate and go out in 64 KiB writes: one copy fewer per row. */
@@ -239,6 +245,7 @@ static void sink_text_destroy(sink *s) {
     for (int i = 0; i < t->schema.count; i++) free(t->json_keys[i]);
     free(t->json_keys);
     free(t->json_key_lens);
+    free(t->json_memo);
   }
   kv_buf_free(&t->line);
   free(t);

@@ -15,6 +15,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 /* Kusto scalar types, in the order Kusto documents them. A column has one of
  * these; a value carries the same kind plus a null bit. KV_DYNAMIC values
@@ -231,9 +232,22 @@ typedef struct kv_buf {
 void kv_buf_init(kv_buf *b);
 void kv_buf_free(kv_buf *b);
 void kv_buf_reserve(kv_buf *b, size_t extra);
-void kv_buf_append(kv_buf *b, const char *s, size_t len);
+/* Appending is the hot path of every output format: the room check is
+ * inline, growing is not. The buffer stays NUL-terminated. */
+static inline void kv_buf_append(kv_buf *b, const char *s, size_t len) {
+  if (b->cap - b->len <= len) kv_buf_reserve(b, len);
+  if (len) memcpy(b->data + b->len, s, len);
+  b->len += len;
+  b->data[b->len] = '\0';
+}
+static inline void kv_buf_putc(kv_buf *b, char c) {
+  if (b->cap - b->len < 2) kv_buf_reserve(b, 1);
+  b->data[b->len++] = c;
+  b->data[b->len] = '\0';
+}
 void kv_buf_puts(kv_buf *b, const char *s);
-void kv_buf_putc(kv_buf *b, char c);
+/* Decimal text of a signed 64-bit integer (the JSON writers' hot path). */
+void kv_buf_put_i64(kv_buf *b, int64_t v);
 void kv_buf_printf(kv_buf *b, const char *fmt, ...)
 #if defined(__GNUC__)
     __attribute__((format(printf, 2, 3)))

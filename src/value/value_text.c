@@ -32,34 +32,33 @@ void kv_buf_reserve(kv_buf *b, size_t extra) {
   b->cap = cap;
 }
 
-void kv_buf_append(kv_buf *b, const char *s, size_t len) {
-  kv_buf_reserve(b, len);
-  if (len) memcpy(b->data + b->len, s, len);
-  b->len += len;
-  b->data[b->len] = '\0';
-}
-
 void kv_buf_puts(kv_buf *b, const char *s) { kv_buf_append(b, s, strlen(s)); }
 
-void kv_buf_putc(kv_buf *b, char c) {
-  if (b->len + 2 > b->cap) kv_buf_reserve(b, 1);
-  b->data[b->len++] = c;
-  b->data[b->len] = '\0';
-}
+/* "00".."99": integers are written two digits per division. */
+static const char kv_digit_pairs[201] =
+    "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+    "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+    "8081828384858687888990919293949596979899";
 
 /* Decimal text of an integer without printf (hot path of JSON output). */
-static void kv_buf_put_i64(kv_buf *b, int64_t v) {
+void kv_buf_put_i64(kv_buf *b, int64_t v) {
   char tmp[24];
-  int n = 0;
+  int i = 24;
   uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
-  do {
-    tmp[n++] = (char)('0' + u % 10);
-    u /= 10;
-  } while (u);
-  if (v < 0) tmp[n++] = '-';
-  kv_buf_reserve(b, (size_t)n);
-  while (n) b->data[b->len++] = tmp[--n];
-  b->data[b->len] = '\0';
+  while (u >= 100) {
+    unsigned d = (unsigned)(u % 100) * 2;
+    u /= 100;
+    tmp[--i] = kv_digit_pairs[d + 1];
+    tmp[--i] = kv_digit_pairs[d];
+  }
+  if (u >= 10) {
+    tmp[--i] = kv_digit_pairs[u * 2 + 1];
+    tmp[--i] = kv_digit_pairs[u * 2];
+  } else {
+    tmp[--i] = (char)('0' + u);
+  }
+  if (v < 0) tmp[--i] = '-';
+  kv_buf_append(b, tmp + i, (size_t)(24 - i));
 }
 
 /* Writes `v` as exactly `width` zero-padded digits at p. */
