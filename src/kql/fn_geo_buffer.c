@@ -117,7 +117,7 @@ static kv_value geo_buf_polygon(const kql_geo_ll *l) {
   kql_geo_ll ring = *l;
   kv_value rings = kv_dyn_array();
   double *v = kv_malloc((ring.n + 1) * 2 * sizeof(double));
-  memcpy(v, ring.v, ring.n * 2 * sizeof(double));
+  if (ring.n) memcpy(v, ring.v, ring.n * 2 * sizeof(double));
   v[2 * ring.n] = v[0];
   v[2 * ring.n + 1] = v[1];
   kv_array_push(rings, kql_geo_coords_value(v, ring.n + 1));

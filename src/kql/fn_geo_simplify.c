@@ -257,7 +257,7 @@ kv_value kql_fn_geo_line_simplify(kql_fn_ctx *ctx, const kv_value *args, int arg
   }
   geo_simp s = {v, n, kql_geo_m_to_rad(tol), NULL, NULL, 0, false, NULL, NULL, NULL};
   geo_simp_sites(&s);
-  size_t *chain = kv_malloc(4 * n * sizeof(size_t) + 16);
+  size_t *chain = kv_malloc((5 * n + 16) * sizeof(size_t));
   size_t *first = chain + n, *edge = first + n, *keep = edge + n, *ids = keep + n + 1;
   (void)ids;
   size_t m = geo_simp_chain(&s, false, chain, first, edge);

@@ -287,7 +287,7 @@ static int geo_u_op(const geo_region *A, const geo_region *B, bool is_union, geo
   int rc = 0;
   for (size_t i = 0; i < ne && rc == 0; i++) {
     geo_edge *e = &edges[i];
-    qsort(e->cuts, e->ncuts, sizeof(geo_cut), geo_cut_cmp);
+    if (e->ncuts > 1) qsort(e->cuts, e->ncuts, sizeof(geo_cut), geo_cut_cmp);
     geo_v3 prev = e->a;
     for (size_t c = 0; c <= e->ncuts && rc == 0; c++) {
       geo_v3 next = c < e->ncuts ? e->cuts[c].p : e->b;
