@@ -131,6 +131,7 @@ int kql_bind_mv_apply(kql_binder *b, kql_node *op, kql_scope *sc, kql_pipe *p) {
   /* the sub-query as a pipe over the per-row table */
   kql_node *root = NULL;
   kv_schema res = {0};
+  int colnum = 0;
   if (rc == 0) {
     root = kql_node_new(b->a, KQL_N_NAME, op->pos);
     root->name = KQL_MVA_SRC;
@@ -141,6 +142,7 @@ int kql_bind_mv_apply(kql_binder *b, kql_node *op, kql_scope *sc, kql_pipe *p) {
       kql_node_add(b->a, pipe, on->kids[i]);
       root = pipe;
     }
+    colnum = b->colnum; /* each row's binding must name columns the same way */
     kql_table *empty = kql_table_new(&sub);
     kql_pipe dp;
     memset(&dp, 0, sizeof dp);
@@ -194,6 +196,7 @@ int kql_bind_mv_apply(kql_binder *b, kql_node *op, kql_scope *sc, kql_pipe *p) {
   s.held = held;
   s.nheld = nheld;
   s.pos = op->pos;
+  s.colnum = colnum;
   kql_pipe_append(p, kql_op_mv_apply_new(&b->q->ex, &s));
   p->schema = out;
   return 0;

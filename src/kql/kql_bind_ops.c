@@ -424,6 +424,34 @@ static int kql_bind_mvexpand(kql_binder *b, kql_node *op, kql_scope *sc, kql_pip
 }
 
 /* ---- parse ---- */
+/* Capturing groups a regex fragment opens: '(' not escaped, not in a class,
+ * not '(?flags' / '(?:' (but '(?P<name>' and '(?<name>' capture). */
+static int kql_regex_literal_groups(const char *s, size_t n) {
+  int count = 0;
+  bool cls = false;
+  for (size_t i = 0; i < n; i++) {
+    char c = s[i];
+    if (c == '\\') {
+      i++;
+      continue;
+    }
+    if (cls) {
+      if (c == ']') cls = false;
+      continue;
+    }
+    if (c == '[') {
+      cls = true;
+      if (i + 1 < n && s[i + 1] == '^') i++;
+      if (i + 1 < n && s[i + 1] == ']') i++; /* a leading ] is literal */
+    } else if (c == '(') {
+      if (i + 1 >= n || s[i + 1] != '?') count++;
+      else if (i + 2 < n && (s[i + 2] == 'P' || (s[i + 2] == '<' && i + 3 < n && s[i + 3] != '=' && s[i + 3] != '!')))
+        count++;
+    }
+  }
+  return count;
+}
+
 static void kql_regex_escape(kv_buf *b, const char *s, size_t n) {
   for (size_t i = 0; i < n; i++) {
     unsigned char c = (unsigned char)s[i];
@@ -439,8 +467,9 @@ static int kql_bind_parse(kql_binder *b, kql_node *op, kql_scope *sc, kql_pipe *
   const char *kind = kql_param(op, "kind");
   const char *flags = kql_param(op, "flags");
   bool regex = kind && !strcmp(kind, "regex");
-  if (kind && !regex && strcmp(kind, "simple") != 0)
-    return kql_bind_fail(b, op->pos, "not supported yet: parse kind=%s", kind);
+  bool relaxed = kind && !strcmp(kind, "relaxed"); /* a typed value that does not convert is null */
+  if (kind && !regex && !relaxed && strcmp(kind, "simple") != 0)
+    return kql_bind_fail(b, op->pos, "parse: unknown kind '%s' (simple, regex or relaxed)", kind);
   unsigned rflags = 0;
   if (flags) {
     if (!regex) return kql_bind_fail(b, op->pos, "parse: flags need kind=regex");
@@ -460,7 +489,14 @@ static int kql_bind_parse(kql_binder *b, kql_node *op, kql_scope *sc, kql_pipe *
   for (int c = 0; c < p->schema.count; c++) kql_schema_add(b, &out, p->schema.cols[c].name, p->schema.cols[c].type);
   int nitems = op->nkids - 1;
   kql_parse_item *items = kv_calloc((size_t)(nitems ? nitems : 1), sizeof(kql_parse_item));
-  int *gcol = kv_calloc((size_t)(nitems ? nitems : 1), sizeof(int));
+  /* a regex literal's own groups take group numbers too: they map to no column */
+  int ncap = 0;
+  for (int i = 0; i < nitems; i++) {
+    kql_node *it = op->kids[1 + i];
+    if (it->kind == KQL_N_COLDEF) ncap++;
+    else if (regex && it->kind == KQL_N_LIT) ncap += kql_regex_literal_groups(it->lit.u.s, it->lit.len);
+  }
+  int *gcol = kv_calloc((size_t)(ncap ? ncap : 1), sizeof(int));
   int ng = 0;
   kv_buf re;
   kv_buf_init(&re);
@@ -480,8 +516,12 @@ static int kql_bind_parse(kql_binder *b, kql_node *op, kql_scope *sc, kql_pipe *
     if (it->kind == KQL_N_LIT) {
       items[i].kind = 0;
       kv_value s = it->lit;
-      if (regex) kv_buf_append(&re, s.u.s, s.len);
-      else kql_regex_escape(&re, s.u.s, s.len);
+      if (regex) {
+        kv_buf_append(&re, s.u.s, s.len);
+        for (int g = kql_regex_literal_groups(s.u.s, s.len); g > 0 && ng < ncap; g--) gcol[ng++] = -1;
+      } else {
+        kql_regex_escape(&re, s.u.s, s.len);
+      }
     } else if (it->kind == KQL_N_STAR) {
       items[i].kind = 2;
       kv_buf_puts(&re, (last || regex) ? ".*" : ".*?");
@@ -513,7 +553,9 @@ static int kql_bind_parse(kql_binder *b, kql_node *op, kql_scope *sc, kql_pipe *
       }
       items[i].col = at;
       gcol[ng++] = at;
-      if (t == KV_INT || t == KV_LONG) kv_buf_puts(&re, "(-?\\d+)");
+      if (relaxed && (t == KV_INT || t == KV_LONG)) kv_buf_puts(&re, last ? "(-?\\d+|.*)" : "(-?\\d+|.*?)");
+      else if (relaxed && t != KV_STRING) kv_buf_puts(&re, last ? "(.*)" : "(.*?)");
+      else if (t == KV_INT || t == KV_LONG) kv_buf_puts(&re, "(-?\\d+)");
       else if (t == KV_REAL || t == KV_DECIMAL) kv_buf_puts(&re, "(-?\\d+(?:\\.\\d+)?(?:[eE][+-]?\\d+)?)");
       else kv_buf_puts(&re, (last || regex) ? "(.*)" : "(.*?)"); /* regex mode is greedy (fuzz: parse-search-0010) */
     }
@@ -534,9 +576,10 @@ static int kql_bind_parse(kql_binder *b, kql_node *op, kql_scope *sc, kql_pipe *
     free(items);
     free(gcol);
     kql_expr_free(src);
-    return kql_bind_fail(b, op->pos, "not supported yet: capture groups inside parse regex literals");
+    return kql_bind_fail(b, op->pos, "not supported yet: this parse regex (its groups could not be matched to columns)");
   }
   kql_op *po = kql_op_parse_new(&b->q->ex, p->schema.count, out.count, src, items, nitems, rx, gcol, ng, where_mode);
+  if (relaxed) kql_op_parse_set_relaxed(po);
   free(items);
   kql_pipe_append(p, po);
   p->schema = out;

@@ -46,6 +46,7 @@ static int kql_pkv_options(kql_binder *b, kql_node *w, kql_parse_kv_spec *s) {
   s->escapes = kv_malloc((size_t)(nopt + 1));
   const char *regex = NULL;
   size_t regex_len = 0;
+  uint32_t regex_pos = w ? w->pos : 0;
   for (int i = 0; i < nopt; i++) {
     kql_node *a = w->kids[i];
     if (a->kind != KQL_N_ASSIGN || a->nkids != 1)
@@ -76,6 +77,7 @@ static int kql_pkv_options(kql_binder *b, kql_node *w, kql_parse_kv_spec *s) {
     } else if (!strcmp(a->name, "regex")) {
       regex = t;
       regex_len = n;
+      regex_pos = v->pos;
     } else {
       return kql_bind_fail(b, a->pos, "parse-kv: unknown option '%s'", a->name);
     }
@@ -85,9 +87,9 @@ static int kql_pkv_options(kql_binder *b, kql_node *w, kql_parse_kv_spec *s) {
       return kql_bind_fail(b, w->pos, "parse-kv: regex cannot be combined with other options");
     kql_regex_error rerr;
     if (kql_regex_compile(regex, regex_len, 0, &s->re, &rerr) != 0)
-      return kql_bind_fail(b, w->pos, "parse-kv: invalid regex: %s", rerr.message);
+      return kql_bind_fail(b, regex_pos, "parse-kv: invalid regex: %s", rerr.message);
     if (kql_regex_group_count(s->re) != 2)
-      return kql_bind_fail(b, w->pos, "parse-kv: the regex needs exactly two capture groups (key, value)");
+      return kql_bind_fail(b, regex_pos, "parse-kv: the regex needs exactly two capture groups (key, value)");
     s->mode = KQL_PKV_REGEX;
     return 0;
   }

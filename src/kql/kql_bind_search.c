@@ -101,15 +101,21 @@ static kql_node *kql_so_term_on(kql_so_ctx *c, kql_node *lhs, const char *t, siz
   return kql_so_binary(c, pos, opbuf, lhs, kql_so_str(c, pos, core, clen));
 }
 
+/* ORs nodes[0..n) as a balanced tree (wide rows must not make deep trees). */
+static kql_node *kql_so_or_all(kql_so_ctx *c, kql_node **nodes, int n, uint32_t pos) {
+  if (n == 0) return kql_so_bool(c, pos, false);
+  if (n == 1) return nodes[0];
+  int h = n / 2;
+  return kql_so_binary(c, pos, "or", kql_so_or_all(c, nodes, h, pos), kql_so_or_all(c, nodes + h, n - h, pos));
+}
+
 /* A term over every searched column, or false when there is none. */
 static kql_node *kql_so_term_all(kql_so_ctx *c, const char *t, size_t len, uint32_t pos) {
-  kql_node *acc = NULL;
-  for (int i = 0; i < c->row->count; i++) {
-    if (i == c->skip_col) continue;
-    kql_node *e = kql_so_term_on(c, kql_so_col(c, i, pos), t, len, pos);
-    acc = acc ? kql_so_binary(c, pos, "or", acc, e) : e;
-  }
-  return acc ? acc : kql_so_bool(c, pos, false);
+  kql_node **leaves = kql_arena_alloc(c->b->a, sizeof(kql_node *) * (size_t)(c->row->count + 1));
+  int n = 0;
+  for (int i = 0; i < c->row->count; i++)
+    if (i != c->skip_col) leaves[n++] = kql_so_term_on(c, kql_so_col(c, i, pos), t, len, pos);
+  return kql_so_or_all(c, leaves, n, pos);
 }
 
 /* String operators that kind=case_sensitive turns into their _cs forms. */
@@ -178,13 +184,11 @@ static kql_node *kql_so_rewrite(kql_so_ctx *c, kql_node *n, int depth) {
       }
       const char *op = c->cs ? kql_so_cs_op(n->name) : n->name;
       if (n->kids[0]->kind == KQL_N_STAR) { /* * has "x": every column */
-        kql_node *acc = NULL;
-        for (int i = 0; i < c->row->count; i++) {
-          if (i == c->skip_col) continue;
-          kql_node *e = kql_so_binary(c, n->pos, op, kql_so_col(c, i, n->pos), n->kids[1]);
-          acc = acc ? kql_so_binary(c, n->pos, "or", acc, e) : e;
-        }
-        return acc ? acc : kql_so_bool(c, n->pos, false);
+        kql_node **leaves = kql_arena_alloc(c->b->a, sizeof(kql_node *) * (size_t)(c->row->count + 1));
+        int cnt = 0;
+        for (int i = 0; i < c->row->count; i++)
+          if (i != c->skip_col) leaves[cnt++] = kql_so_binary(c, n->pos, op, kql_so_col(c, i, n->pos), n->kids[1]);
+        return kql_so_or_all(c, leaves, cnt, n->pos);
       }
       if (op != n->name) return kql_so_binary(c, n->pos, op, n->kids[0], n->kids[1]);
       return n;
@@ -236,9 +240,10 @@ int kql_bind_search(kql_binder *b, kql_node *op, kql_scope *sc, kql_pipe *p) {
   int have = kql_schema_find(&p->schema, "$table", 6);
   if (kql_so_where(b, op->kids[0], cs, have, sc, p)) return -1;
   if (have >= 0) return 0;
-  /* $table first: the source's name, or search_arg0 for an unnamed tabular
-   * expression (fuzz: parse-search-0014 and friends) */
-  const char *tn = p->leg_name ? p->leg_name : "search_arg0";
+  /* $table first: the source's name (a view, 'as', the input stream's name),
+   * or search_arg0 for an unnamed tabular expression (fuzz: parse-search-0014) */
+  const char *tn = p->leg_name ? p->leg_name
+                   : p->kind == KQL_SRC_INPUT && b->input_name ? b->input_name : "search_arg0";
   int n = p->schema.count + 1;
   int *src = kv_malloc(sizeof(int) * (size_t)n);
   kql_expr **ex = kv_calloc((size_t)n, sizeof(kql_expr *));
@@ -277,6 +282,15 @@ static int kql_so_views(kql_scope *sc, kql_ent **out, int cap) {
   return n;
 }
 
+/* True when `name` resolves to a let-bound tabular value (not a function). */
+static bool kql_so_is_let_table(kql_scope *sc, const kql_node *name) {
+  for (; sc; sc = sc->parent)
+    for (kql_ent *e = sc->ents; e; e = e->next)
+      if (strlen(e->name) == name->name_len && !memcmp(e->name, name->name, name->name_len))
+        return e->kind == KQL_ENT_TABULAR;
+  return false;
+}
+
 int kql_bind_search_source(kql_binder *b, kql_node *op, kql_scope *sc, kql_pipe *p) {
   bool cs;
   if (kql_so_params(b, op, &cs)) return -1;
@@ -286,8 +300,9 @@ int kql_bind_search_source(kql_binder *b, kql_node *op, kql_scope *sc, kql_pipe 
     kql_node *in = op->kids[1];
     for (int i = 0; i < in->nkids; i++) {
       kql_node *leg = in->kids[i];
-      if (leg->kind == KQL_N_NAME && leg->flags != 2) {
-        /* a let-bound table keeps its name in $table ('as' names the leg) */
+      if (leg->kind == KQL_N_NAME && leg->flags != 2 && kql_so_is_let_table(sc, leg)) {
+        /* a let-bound table keeps its name in $table ('as' names the leg;
+         * views and functions are named by the union already) */
         kql_node *pipe = kql_so_node(&c, KQL_N_PIPE, leg->pos, NULL);
         kql_node *as = kql_so_node(&c, KQL_N_OP, leg->pos, "as");
         kql_node_add(b->a, as, leg);

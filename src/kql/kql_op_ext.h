@@ -25,6 +25,7 @@ typedef struct kql_mvapply_spec {
   kv_value *held;        /* owned: let constants kept alive for re-binding */
   int nheld;
   uint32_t pos;          /* operator position (errors) */
+  int colnum;            /* the binder's Column<n> counter before the sub-query */
 } kql_mvapply_spec;
 /* Takes ownership of the spec's owned arrays. */
 kql_op *kql_op_mv_apply_new(kql_exec *ex, const kql_mvapply_spec *spec);

@@ -94,6 +94,7 @@ static int kql_mva_push(kql_op *op, const kql_xrow *row) {
   rb.len = q->text_len;
   rb.err = &err;
   rb.input_used = true; /* the input stream cannot be re-read per row */
+  rb.colnum = m->s.colnum;
   kql_scope *rs = kql_arena_alloc(&scratch, sizeof *rs);
   kql_ent *src = kql_arena_alloc(&scratch, sizeof *src);
   src->name = m->s.src_name;
