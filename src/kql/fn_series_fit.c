@@ -156,7 +156,7 @@ KQL_FN(series_fit_2lines_t) {
       double cxy = sxy - sx * sy / L, cyy = syy - sy * sy / L;
       rss += cyy - (sxx > 0 ? cxy * cxy / sxx : 0);
     }
-    if (rss < best_rss - 1e-12 * (fabs(best_rss) + 1)) {
+    if (isinf(best_rss) || rss < best_rss - 1e-12 * (fabs(best_rss) + 1)) {
       best_rss = rss;
       best = k;
     }

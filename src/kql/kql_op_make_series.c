@@ -12,6 +12,9 @@
 
 /* Kusto's documented limit on the points of one series. */
 #define KQL_MS_MAX_POINTS ((int64_t)1 << 20)
+/* Our own bound on the values one make-series emits (groups x points x
+ * aggregates), so a query cannot make the engine spin for hours. */
+#define KQL_MS_MAX_CELLS ((double)(1 << 24))
 
 typedef struct {
   kql_op base;
@@ -244,6 +247,15 @@ static int kql_ms_finish(kql_op *op) {
       i = (i + 1) & (nb - 1);
     }
     gcount[gid[r]]++;
+  }
+  if ((double)ngroups * (double)count * (double)(s->naggs + 1) > KQL_MS_MAX_CELLS) {
+    free(head);
+    free(gid);
+    free(gcount);
+    free(gfirst);
+    kql_exec_fail(op->ex, 0, "make-series: the result would have more than %.0f values", KQL_MS_MAX_CELLS);
+    rc = -1;
+    goto done;
   }
   gstart[0] = 0;
   for (size_t g = 0; g < ngroups; g++) gstart[g + 1] = gstart[g] + gcount[g];
