@@ -289,6 +289,8 @@ static const kql_fn_def kql_fn_table[] = {
     FN(datetime_utc_to_local, 2, 2, datetime), /* fn_timezone.c */
     FN(datetime_local_to_utc, 2, 2, datetime),
     FN(datetime_list_timezones, 0, 0, dynamic),
+    FN(extract_json, 2, 3, extract_json), /* fn_extract_json.c */
+    F(extractjson, 2, 3, extract_json, extract_json, 0),
     /* sketches (fn_sketch.c; rows owned by plugins) */
     FN(hll_merge, 2, 64, dynamic),
     FN(dcount_hll, 1, 1, long),
