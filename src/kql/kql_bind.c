@@ -6,7 +6,6 @@
  * stream (datatable, print, range, let-bound tables) are run eagerly into
  * in-memory tables. Everything unsupported fails with "not supported yet". */
 #include "kql/kql_bind.h"
-#include "kql/kql_make_series.h"
 
 #include "kql/kql_lex.h"
 
@@ -476,8 +475,6 @@ static bool kql_is_tabular_node(kql_binder *b, kql_node *n, kql_scope *sc) {
       return true;
     case KQL_N_PAREN:
       return kql_is_tabular_node(b, n->kids[0], sc);
-    case KQL_N_OP: /* search as a source */
-      return kql_node_is(n, "search") && n->flags == 1;
     case KQL_N_NAME: {
       kql_ent *e = kql_scope_find(sc, n->name, n->name_len);
       if (e && e->kind == KQL_ENT_FUNC && e->node->kids[0]->nkids == 0) {
@@ -970,9 +967,7 @@ static kql_expr *kql_bind_call(kql_binder *b, kql_node *n, const kv_schema *row,
   }
   if (!strcmp(name, "pack_all") && n->nkids == 0) {
     kql_expr *e = kql_expr_new(KQL_E_PACKALL, KV_DYNAMIC, n->pos);
-    kv_schema *snap = row ? kql_arena_alloc(b->a, sizeof *snap) : NULL;
-    if (snap) *snap = *row; /* `row` is the pipe's schema, which later operators replace */
-    e->row_schema = snap;
+    e->row_schema = row;
     return e;
   }
   if (!strcmp(name, "column_ifexists") && n->nkids == 2) {
@@ -984,10 +979,6 @@ static kql_expr *kql_bind_call(kql_binder *b, kql_node *n, const kv_schema *row,
     kql_expr_free(nm);
     if (c >= 0) return kql_expr_col(c, row->cols[c].type, n->pos);
     return kql_bind_expr(b, n->kids[1], row, sc);
-  }
-  {
-    kql_expr *se; /* column- and table-valued arguments (kql_bind_scalars.c) */
-    if (kql_bind_scalars_call(b, n, row, sc, &se)) return se;
   }
   const kql_fn_def *fn = kql_fn_lookup(name, n->name_len);
   if (!fn) {
@@ -1041,6 +1032,17 @@ static kql_expr *kql_bind_call(kql_binder *b, kql_node *n, const kv_schema *row,
     kql_bind_fail(b, n->pos, "function %s: wrong argument types", name);
     kql_expr_free(e);
     return NULL;
+  }
+  if (!strcmp(name, "datetime_diff") && n->nkids == 3) {
+    /* the part decides the type: 'week' counts come back as real
+     * (emulator:datetime-diff-function-00, fuzz: datetime-timespan-0028) */
+    kv_value pv = e->args[0]->cval;
+    if (!e->args[0]->is_const) {
+      kql_bind_fail(b, n->kids[0]->pos, "not supported yet: datetime_diff with a non-constant part");
+      kql_expr_free(e);
+      return NULL;
+    }
+    if (kv_scalar_type(pv) == KV_STRING && kv_str_eq(pv.u.s, pv.len, "week", 4, false)) rt = KV_REAL;
   }
   if (!strcmp(name, "datetime_diff") && n->nkids == 3) {
     /* the part decides the type: 'week' counts come back as real
@@ -1805,15 +1807,7 @@ static int kql_bind_operator(kql_binder *b, kql_node *op, kql_scope *sc, kql_pip
 static int kql_bind_operator_inner(kql_binder *b, kql_node *op, kql_scope *sc, kql_pipe *p) {
   kql_exec *ex = &b->q->ex;
   if (op->kind == KQL_N_GENERIC) return kql_bind_fail(b, op->pos, "not supported yet: %s", op->name);
-  if (kql_node_is(op, "make-series")) return kql_bind_make_series(b, op, sc, p);
-  if (kql_node_is(op, "extend") || kql_node_is(op, "project")) { /* tuple functions (kql_bind_tuple.c) */
-    op = kql_bind_tuple_rewrite(b, op, kql_node_is(op, "project"));
-    if (!op) return -1;
-  }
   if (op->kind == KQL_N_UNION) return kql_bind_op_more(b, op, sc, p);
-  if (kql_node_is(op, "search")) return kql_bind_search(b, op, sc, p);
-  if (kql_node_is(op, "mv-apply")) return kql_bind_mv_apply(b, op, sc, p);
-  if (kql_node_is(op, "parse-kv")) return kql_bind_parse_kv(b, op, sc, p);
   if (op->params && !kql_node_is(op, "join") && !kql_node_is(op, "lookup") &&
       !kql_node_is(op, "mv-expand") && !kql_node_is(op, "parse") && !kql_node_is(op, "parse-where") &&
       !kql_node_is(op, "evaluate") && !kql_node_is(op, "reduce")) {
@@ -2247,10 +2241,6 @@ int kql_bind_tabular(kql_binder *b, kql_node *n, kql_scope *sc, kql_pipe *p) {
       rc = kql_bind_fail(b, n->pos, "not supported yet: %s", n->name);
       break;
     case KQL_N_OP:
-      if (kql_node_is(n, "search") && n->flags == 1) {
-        rc = kql_bind_search_source(b, n, sc, p);
-        break;
-      }
       rc = kql_bind_fail(b, n->pos, "not supported yet: %s as a source", n->name);
       break;
     default:
