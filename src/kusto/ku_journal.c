@@ -4,7 +4,11 @@
  * appended as they come) and <id>.batch (closed batches, synced, awaiting
  * acknowledgement). A batch file is deleted only after the service
  * acknowledged it, so a crash, Ctrl-C or outage loses nothing and the next
- * run to the same destination re-sends what is left. Thread-safe. */
+ * run to the same destination re-sends what is left. Thread-safe.
+ * Concurrent runs to one destination: each holds an exclusive lock on its
+ * directory's `lock` file; a run finding it taken uses the next slot
+ * (<hash>-2, <hash>-3, ...), and every run adopts the leftovers of slots
+ * nobody holds, so no run re-sends another live run's batches. */
 #include "kusto/ku_int.h"
 
 #include <stdio.h>
@@ -13,8 +17,11 @@
 
 #include "platform/platform.h"
 
+enum { KU_JOURNAL_SLOTS = 16 }; /* concurrent runs per destination */
+
 struct ku_journal {
   char *dir;            /* NULL: memory only */
+  plat_lock *lock;      /* held on <dir>/lock for the journal's lifetime */
   plat_mutex *mu;       /* guards everything below */
   plat_file *open_file; /* <open_id>.open being appended */
   uint64_t open_id;
@@ -34,6 +41,78 @@ static void ku_jpath(const ku_journal *j, uint64_t id, const char *ext, char *ou
   snprintf(out, n, "%s/%016llx.%s", j->dir, (unsigned long long)id, ext);
 }
 
+/* Writes destination.txt (a note for humans) unless it exists. */
+static void ku_journal_note(const char *dir, const char *engine, const char *db, const char *table) {
+  char note[1200];
+  snprintf(note, sizeof note, "%s/destination.txt", dir);
+  if (plat_path_exists(note)) return;
+  plat_file *f;
+  if (plat_file_open_write(note, false, &f) != 0) return;
+  char text[1100];
+  int tn = snprintf(text, sizeof text, "%s\n%s\n%s\n", engine, db, table);
+  if (tn > 0) plat_file_write(f, text, (size_t)tn < sizeof text ? (size_t)tn : sizeof text - 1);
+  plat_file_close(f);
+}
+
+static void ku_slot_dir(const char *base, int slot, char *out, size_t n) {
+  if (slot == 1)
+    snprintf(out, n, "%s", base);
+  else
+    snprintf(out, n, "%s-%d", base, slot);
+}
+
+/* Moves the batches of an unheld slot directory into ours under fresh ids
+ * (a rename: atomic, no copy). A crashed run's .open stays .open here and is
+ * salvaged by ku_journal_pending like our own. */
+static void ku_journal_adopt(ku_journal *j, const char *other) {
+  plat_lock *lk = NULL;
+  char lp[1200];
+  snprintf(lp, sizeof lp, "%s/lock", other);
+  if (plat_lock_try(lp, &lk) != 0) return; /* another live run's, or unreadable */
+  char **names = NULL;
+  size_t count = 0;
+  if (plat_list_dir(other, &names, &count) == 0) {
+    for (size_t i = 0; i < count; i++) {
+      unsigned long long id = 0;
+      char ext[8] = "";
+      if (sscanf(names[i], "%16llx.%7s", &id, ext) != 2 || (strcmp(ext, "open") && strcmp(ext, "batch")))
+        continue;
+      char from[1200], to[1200];
+      snprintf(from, sizeof from, "%s/%s", other, names[i]);
+      ku_jpath(j, j->next_id++, ext, to, sizeof to);
+      plat_rename(from, to); /* on failure the batch simply stays for a later run */
+    }
+    plat_free_list(names, count);
+  }
+  plat_lock_release(lk);
+}
+
+/* The ids and byte total of the batches already in our directory. */
+static void ku_journal_scan(ku_journal *j) {
+  char **names = NULL;
+  size_t count = 0;
+  if (plat_list_dir(j->dir, &names, &count) != 0) return;
+  j->bytes = 0;
+  for (size_t i = 0; i < count; i++) {
+    unsigned long long id = 0;
+    char ext[8] = "";
+    if (sscanf(names[i], "%16llx.%7s", &id, ext) == 2 &&
+        (strcmp(ext, "open") == 0 || strcmp(ext, "batch") == 0)) {
+      if (id + 1 > j->next_id) j->next_id = id + 1;
+      char p[1200];
+      ku_jpath(j, id, ext, p, sizeof p);
+      plat_file *f;
+      uint64_t sz = 0;
+      if (plat_file_open_read(p, &f) == 0) {
+        plat_file_size(f, &sz);
+        plat_file_close(f);
+      }
+      j->bytes += sz;
+    }
+  }
+  plat_free_list(names, count);
+}
+
 ku_journal *ku_journal_open(const char *root, const char *engine, const char *db,
                             const char *table, char *err, size_t err_len) {
   ku_journal *j = kv_calloc(1, sizeof *j);
@@ -46,48 +125,45 @@ ku_journal *ku_journal_open(const char *root, const char *engine, const char *db
   h = ku_fnv(h, db);
   h = ku_fnv(h, "|");
   h = ku_fnv(h, table);
-  size_t n = strlen(root) + 40;
-  j->dir = kv_malloc(n);
-  snprintf(j->dir, n, "%s/%016llx", root, (unsigned long long)h);
-  if (plat_mkdir_p(j->dir) != 0) {
-    snprintf(err, err_len, "journal: cannot create %s: %s", j->dir, plat_last_error());
+  char base[1100];
+  snprintf(base, sizeof base, "%s/%016llx", root, (unsigned long long)h);
+  /* the first slot no live run holds */
+  int mine = 0;
+  char dir[1120];
+  for (int slot = 1; slot <= KU_JOURNAL_SLOTS && !mine; slot++) {
+    ku_slot_dir(base, slot, dir, sizeof dir);
+    if (plat_mkdir_p(dir) != 0) {
+      snprintf(err, err_len, "journal: cannot create %s: %s", dir, plat_last_error());
+      ku_journal_close(j);
+      return NULL;
+    }
+    char lp[1200];
+    snprintf(lp, sizeof lp, "%s/lock", dir);
+    int rc = plat_lock_try(lp, &j->lock);
+    if (rc < 0) {
+      snprintf(err, err_len, "journal: cannot lock %s: %s", lp, plat_last_error());
+      ku_journal_close(j);
+      return NULL;
+    }
+    if (rc == 0) mine = slot;
+  }
+  if (!mine) {
+    snprintf(err, err_len, "journal: %d runs already upload to this destination with journal %s; "
+             "give this run another journal: directory", KU_JOURNAL_SLOTS, base);
     ku_journal_close(j);
     return NULL;
   }
-  /* a human-readable note naming the destination */
-  char note[1200];
-  snprintf(note, sizeof note, "%s/destination.txt", j->dir);
-  if (!plat_path_exists(note)) {
-    plat_file *f;
-    if (plat_file_open_write(note, false, &f) == 0) {
-      char text[1100];
-      int tn = snprintf(text, sizeof text, "%s\n%s\n%s\n", engine, db, table);
-      if (tn > 0) plat_file_write(f, text, (size_t)tn < sizeof text ? (size_t)tn : sizeof text - 1);
-      plat_file_close(f);
-    }
+  j->dir = kv_strndup(dir, strlen(dir));
+  ku_journal_note(j->dir, engine, db, table);
+  ku_journal_scan(j);
+  /* leftovers of slots no live run holds become ours to re-send */
+  for (int slot = 1; slot <= KU_JOURNAL_SLOTS; slot++) {
+    if (slot == mine) continue;
+    char other[1120];
+    ku_slot_dir(base, slot, other, sizeof other);
+    if (plat_is_directory(other)) ku_journal_adopt(j, other);
   }
-  char **names = NULL;
-  size_t count = 0;
-  if (plat_list_dir(j->dir, &names, &count) == 0) {
-    for (size_t i = 0; i < count; i++) {
-      unsigned long long id = 0;
-      char ext[8] = "";
-      if (sscanf(names[i], "%16llx.%7s", &id, ext) == 2 &&
-          (strcmp(ext, "open") == 0 || strcmp(ext, "batch") == 0)) {
-        if (id + 1 > j->next_id) j->next_id = id + 1;
-        char p[1200];
-        ku_jpath(j, id, ext, p, sizeof p);
-        plat_file *f;
-        uint64_t sz = 0;
-        if (plat_file_open_read(p, &f) == 0) {
-          plat_file_size(f, &sz);
-          plat_file_close(f);
-        }
-        j->bytes += sz;
-      }
-    }
-    plat_free_list(names, count);
-  }
+  ku_journal_scan(j);
   return j;
 }
 
@@ -248,6 +324,7 @@ int ku_journal_ack(ku_journal *j, uint64_t id) {
 void ku_journal_close(ku_journal *j) {
   if (!j) return;
   if (j->open_file) plat_file_close(j->open_file);
+  plat_lock_release(j->lock);
   plat_mutex_free(j->mu);
   free(j->dir);
   free(j);

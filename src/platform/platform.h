@@ -30,6 +30,13 @@ bool plat_is_directory(const char *path);
 int plat_rename(const char *from, const char *to); /* atomic replace */
 int plat_remove(const char *path); /* a file or an empty directory */
 int plat_mkdir_p(const char *path);
+/* An exclusive lock on a file (created if missing), held until released or
+ * until the process ends: a crashed or killed process never leaves a stale
+ * lock. Two opens of the same file conflict even inside one process.
+ * Returns 0 when taken, 1 when another holder has it, -1 on error. */
+typedef struct plat_lock plat_lock;
+int plat_lock_try(const char *path, plat_lock **out);
+void plat_lock_release(plat_lock *l);
 /* Lists a directory's entries (names only, sorted, no "." / ".."). Caller frees
  * with plat_free_list. */
 int plat_list_dir(const char *dir, char ***names, size_t *count);

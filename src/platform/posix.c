@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/select.h>
 #include <sys/stat.h>
 #include <sys/time.h>
@@ -478,6 +479,38 @@ char *plat_state_dir(void) {
   else
     snprintf(buf, sizeof buf, "/tmp/etw2kusto-state");
   return strdup(buf);
+}
+
+/* ---- file locks: flock, whose locks belong to the open file description, so
+ * a second open in the same process conflicts as another process would ---- */
+struct plat_lock {
+  int fd;
+};
+
+int plat_lock_try(const char *path, plat_lock **out) {
+  *out = NULL;
+  int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (fd < 0) return plat_fail("cannot open", path);
+  while (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    if (errno == EINTR) continue;
+    int busy = errno == EWOULDBLOCK || errno == EAGAIN;
+    int rc = busy ? 1 : plat_fail("cannot lock", path);
+    close(fd);
+    return rc;
+  }
+  *out = malloc(sizeof **out);
+  if (!*out) {
+    close(fd);
+    return plat_fail("out of memory", path);
+  }
+  (*out)->fd = fd;
+  return 0;
+}
+
+void plat_lock_release(plat_lock *l) {
+  if (!l) return;
+  close(l->fd); /* drops the lock */
+  free(l);
 }
 
 #endif /* !_WIN32 */

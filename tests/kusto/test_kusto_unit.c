@@ -292,6 +292,71 @@ static void test_journal(void) {
     char p[760];
     snprintf(p, sizeof p, "%s/destination.txt", dirs[i]);
     TEST_EQ_INT(plat_remove(p), 0);
+    snprintf(p, sizeof p, "%s/lock", dirs[i]);
+    TEST_EQ_INT(plat_remove(p), 0);
+    TEST_EQ_INT(plat_remove(dirs[i]), 0);
+  }
+  TEST_EQ_INT(plat_remove(dir), 0);
+}
+
+/* Two runs to one destination at once: the second gets its own slot and
+ * never sees the first one's open batch as a leftover; once neither runs,
+ * the next run adopts what both left. */
+static void test_journal_concurrent_runs(void) {
+  char dir[512];
+  snprintf(dir, sizeof dir, "%s/e2k-kusto-lock-%u", plat_getenv("TMPDIR") ? plat_getenv("TMPDIR") : "/tmp",
+           (unsigned)(plat_monotonic_ns() & 0xFFFFFF));
+  char err[300];
+  ku_journal *a = ku_journal_open(dir, "https://x", "db", "t", err, sizeof err);
+  TEST_CHECK(a != NULL);
+  if (!a) return;
+  uint64_t ida = ku_journal_next_id(a);
+  TEST_EQ_INT(ku_journal_append_open(a, ida, "a1\n", 3), 0); /* a's batch in progress */
+  ku_journal *b = ku_journal_open(dir, "https://x", "db", "t", err, sizeof err);
+  TEST_CHECK(b != NULL);
+  if (!b) {
+    ku_journal_close(a);
+    return;
+  }
+  TEST_CHECK(strcmp(ku_journal_dir(a), ku_journal_dir(b)) != 0);
+  uint64_t *ids = NULL;
+  size_t n = 9;
+  TEST_EQ_INT(ku_journal_pending(b, &ids, &n), 0);
+  TEST_EQ_INT(n, 0); /* a's open batch is not b's to re-send */
+  free(ids);
+  uint64_t idb = ku_journal_next_id(b);
+  TEST_EQ_INT(ku_journal_append_open(b, idb, "b1\nb2\n", 6), 0);
+  TEST_EQ_INT(ku_journal_seal(b, idb, err, sizeof err), 0);
+  char dirs[2][700];
+  snprintf(dirs[0], sizeof dirs[0], "%s", ku_journal_dir(a));
+  snprintf(dirs[1], sizeof dirs[1], "%s", ku_journal_dir(b));
+  ku_journal_close(b); /* b ends with a sealed batch unsent */
+  ku_journal_close(a); /* a "crashes" with its batch open */
+  ku_journal *c = ku_journal_open(dir, "https://x", "db", "t", err, sizeof err);
+  TEST_CHECK(c != NULL);
+  if (!c) return;
+  TEST_EQ_STR(ku_journal_dir(c), dirs[0]); /* the first slot is free again */
+  TEST_EQ_INT(ku_journal_pending(c, &ids, &n), 0);
+  TEST_EQ_INT(n, 2);
+  kv_buf all;
+  kv_buf_init(&all);
+  for (size_t i = 0; i < n; i++) {
+    TEST_EQ_INT(ku_journal_read(c, ids[i], &all), 0);
+    ku_journal_ack(c, ids[i]);
+  }
+  kv_buf_putc(&all, '\0');
+  /* both runs' rows, each once (order: a's id was smaller than the adopted one) */
+  TEST_EQ_STR(all.data, "a1\nb1\nb2\n");
+  kv_buf_free(&all);
+  free(ids);
+  TEST_EQ_INT((int)ku_journal_bytes(c), 0);
+  ku_journal_close(c);
+  for (int i = 0; i < 2; i++) {
+    char p[760];
+    snprintf(p, sizeof p, "%s/destination.txt", dirs[i]);
+    TEST_EQ_INT(plat_remove(p), 0);
+    snprintf(p, sizeof p, "%s/lock", dirs[i]);
+    TEST_EQ_INT(plat_remove(p), 0);
     TEST_EQ_INT(plat_remove(dirs[i]), 0);
   }
   TEST_EQ_INT(plat_remove(dir), 0);
@@ -304,5 +369,6 @@ int main(void) {
   TEST_RUN(test_classify);
   TEST_RUN(test_codecs);
   TEST_RUN(test_journal);
+  TEST_RUN(test_journal_concurrent_runs);
   return e2k_test_report();
 }
