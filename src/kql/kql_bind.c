@@ -475,6 +475,8 @@ static bool kql_is_tabular_node(kql_binder *b, kql_node *n, kql_scope *sc) {
       return true;
     case KQL_N_PAREN:
       return kql_is_tabular_node(b, n->kids[0], sc);
+    case KQL_N_OP: /* search as a source */
+      return kql_node_is(n, "search") && n->flags == 1;
     case KQL_N_NAME: {
       kql_ent *e = kql_scope_find(sc, n->name, n->name_len);
       if (e && e->kind == KQL_ENT_FUNC && e->node->kids[0]->nkids == 0) {
@@ -967,7 +969,9 @@ static kql_expr *kql_bind_call(kql_binder *b, kql_node *n, const kv_schema *row,
   }
   if (!strcmp(name, "pack_all") && n->nkids == 0) {
     kql_expr *e = kql_expr_new(KQL_E_PACKALL, KV_DYNAMIC, n->pos);
-    e->row_schema = row;
+    kv_schema *snap = row ? kql_arena_alloc(b->a, sizeof *snap) : NULL;
+    if (snap) *snap = *row; /* `row` is the pipe's schema, which later operators replace */
+    e->row_schema = snap;
     return e;
   }
   if (!strcmp(name, "column_ifexists") && n->nkids == 2) {
@@ -1808,6 +1812,9 @@ static int kql_bind_operator_inner(kql_binder *b, kql_node *op, kql_scope *sc, k
   kql_exec *ex = &b->q->ex;
   if (op->kind == KQL_N_GENERIC) return kql_bind_fail(b, op->pos, "not supported yet: %s", op->name);
   if (op->kind == KQL_N_UNION) return kql_bind_op_more(b, op, sc, p);
+  if (kql_node_is(op, "search")) return kql_bind_search(b, op, sc, p);
+  if (kql_node_is(op, "mv-apply")) return kql_bind_mv_apply(b, op, sc, p);
+  if (kql_node_is(op, "parse-kv")) return kql_bind_parse_kv(b, op, sc, p);
   if (op->params && !kql_node_is(op, "join") && !kql_node_is(op, "lookup") &&
       !kql_node_is(op, "mv-expand") && !kql_node_is(op, "parse") && !kql_node_is(op, "parse-where") &&
       !kql_node_is(op, "evaluate") && !kql_node_is(op, "reduce")) {
@@ -2241,6 +2248,10 @@ int kql_bind_tabular(kql_binder *b, kql_node *n, kql_scope *sc, kql_pipe *p) {
       rc = kql_bind_fail(b, n->pos, "not supported yet: %s", n->name);
       break;
     case KQL_N_OP:
+      if (kql_node_is(n, "search") && n->flags == 1) {
+        rc = kql_bind_search_source(b, n, sc, p);
+        break;
+      }
       rc = kql_bind_fail(b, n->pos, "not supported yet: %s as a source", n->name);
       break;
     default:
