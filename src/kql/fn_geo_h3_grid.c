@@ -149,53 +149,42 @@ static bool disk_walk(uint64_t origin, int k, uint64_t *out, int *dist, int *n) 
   return true;
 }
 
-/* Explicit-stack depth-first version of the hash-set search (the slot
- * order of the set is the output order near pentagons). */
-typedef struct disk_frame {
-  uint64_t h;
-  int d;
-  int next;
-} disk_frame;
-
+/* Near pentagons: breadth-first search storing cells in an open-addressed
+ * table keyed by index % size, read out in slot order (the layout of H3's
+ * hash-set fallback; BFS keeps the work linear in the disk size). */
 static int disk_search(uint64_t origin, int k, uint64_t *out, int *dist, size_t cap) {
   memset(out, 0, cap * sizeof *out);
   for (size_t s = 0; s < cap; s++) dist[s] = 0;
-  disk_frame *st = malloc(((size_t)k + 1) * sizeof *st);
-  if (!st) return -1;
-  int top = 0;
-  st[0] = (disk_frame){origin, 0, -1};
-  while (top >= 0) {
-    disk_frame *fr = &st[top];
-    if (fr->next < 0) {
-      size_t off = (size_t)(fr->h % cap);
-      size_t probes = 0;
-      while (out[off] != 0 && out[off] != fr->h && probes++ < cap) off = (off + 1) % cap;
-      if ((out[off] == fr->h && dist[off] <= fr->d) || (out[off] != 0 && out[off] != fr->h)) {
-        top--;
-        continue;
-      }
-      out[off] = fr->h;
-      dist[off] = fr->d;
-      if (fr->d >= k) {
-        top--;
-        continue;
-      }
-      fr->next = 0;
-    }
-    if (fr->next >= 6) {
-      top--;
-      continue;
-    }
-    int rotations = 0;
-    uint64_t nb;
-    int dir = WALK[fr->next++];
-    if (kql_h3_neighbor_rot(fr->h, dir, &rotations, &nb)) {
-      int d = fr->d + 1;
-      top++;
-      st[top] = (disk_frame){nb, d, -1};
+  uint64_t *queue = malloc(cap * sizeof *queue);
+  int *qd = malloc(cap * sizeof *qd);
+  if (!queue || !qd) {
+    free(queue);
+    free(qd);
+    return -1;
+  }
+  size_t head = 0, tail = 0;
+  out[origin % cap] = origin;
+  queue[tail] = origin;
+  qd[tail++] = 0;
+  while (head < tail) {
+    uint64_t h = queue[head];
+    int d = qd[head++];
+    if (d >= k) continue;
+    for (int i = 0; i < 6; i++) {
+      int rotations = 0;
+      uint64_t nb;
+      if (!kql_h3_neighbor_rot(h, WALK[i], &rotations, &nb)) continue;
+      size_t off = (size_t)(nb % cap), probes = 0;
+      while (out[off] != 0 && out[off] != nb && probes++ < cap) off = (off + 1) % cap;
+      if (out[off] != 0 || tail >= cap) continue;
+      out[off] = nb;
+      dist[off] = d + 1;
+      queue[tail] = nb;
+      qd[tail++] = d + 1;
     }
   }
-  free(st);
+  free(queue);
+  free(qd);
   int n = 0;
   for (size_t s = 0; s < cap; s++) {
     if (out[s] == 0) continue;

@@ -15,10 +15,11 @@
 
 #define H3P_RAD (KQL_GEO_PI / 180.0)
 enum { H3P_MAX_CELLS = 61680, H3P_MAX_RINGS = 4096, H3P_MAX_VERTS = 1 << 20 };
-/* Work caps: cells tested and ring samples (beyond them the answer would
- * exceed the cell limit, or be too costly to find). */
-#define H3P_MAX_TESTED ((size_t)H3P_MAX_CELLS * 16)
-#define H3P_MAX_SAMPLES ((size_t)2000000)
+/* Work caps, both giving null like the cell limit: cells tested (inside
+ * cells plus the band around them) and ring samples (a third of a cell
+ * apart, so rings longer than ~80000 cells). */
+#define H3P_MAX_TESTED ((size_t)H3P_MAX_CELLS * 4)
+#define H3P_MAX_SAMPLES ((size_t)250000)
 
 typedef struct h3p_ring {
   const double *xy; /* lng, lat pairs */
