@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT
  * Binder side of the scalar functions whose arguments are columns or tables
  * rather than values: pack_all(ignore_null_empty), bag_pack_columns(c1, ...),
- * estimate_data_size(* | c1, ...), column_names_of(T). Each becomes a call of
+ * estimate_data_size(* | c1, ...), column_names_of(T), and the window function
+ * row_window_session. Each becomes a call of
  * a function body defined here (not in the name table) over the expanded
  * columns, or a constant. Called from kql_bind_call before the table lookup.
  * Owner: scalars. */
@@ -163,6 +164,29 @@ static kql_expr *kql_scx_column_names_of(kql_binder *b, kql_node *n, kql_scope *
   return kql_scx_const(arr, KV_DYNAMIC, n->pos);
 }
 
+/* row_window_session(expr, max_from_first, max_between [, restart]) as a
+ * window node (kql_eval_session.c); datetime expr and timespan distances. */
+static kql_expr *kql_scx_row_session(kql_binder *b, kql_node *n, const kv_schema *row, kql_scope *sc) {
+  kql_expr *e = kql_expr_new(KQL_E_ROWWIN, KV_DATETIME, n->pos);
+  e->op = KQL_ROWWIN_SESSION;
+  for (int i = 0; i < n->nkids; i++) {
+    kql_expr *a = kql_bind_expr(b, n->kids[i], row, sc);
+    if (!a) {
+      kql_expr_free(e);
+      return NULL;
+    }
+    kql_scx_addarg(e, a);
+  }
+  kv_type t0 = e->args[0]->type, t1 = e->args[1]->type, t2 = e->args[2]->type;
+  if (t0 != KV_DATETIME || t1 != KV_TIMESPAN || t2 != KV_TIMESPAN) {
+    kql_bind_fail(b, n->pos, "not supported yet: row_window_session over %s with %s/%s distances",
+                  kv_type_name(t0), kv_type_name(t1), kv_type_name(t2));
+    kql_expr_free(e);
+    return NULL;
+  }
+  return e;
+}
+
 /* Returns true when `n` is one of these calls (*out is then the bound
  * expression, or NULL after a bind error). */
 bool kql_bind_scalars_call(kql_binder *b, kql_node *n, const kv_schema *row, kql_scope *sc, kql_expr **out) {
@@ -177,6 +201,10 @@ bool kql_bind_scalars_call(kql_binder *b, kql_node *n, const kv_schema *row, kql
   }
   if (!strcmp(name, "estimate_data_size") && n->nkids >= 1) {
     *out = kql_scx_estimate_size(b, n, row, sc);
+    return true;
+  }
+  if (!strcmp(name, "row_window_session") && (n->nkids == 3 || n->nkids == 4)) {
+    *out = kql_scx_row_session(b, n, row, sc);
     return true;
   }
   if (!strcmp(name, "column_names_of") && n->nkids == 1) {

@@ -357,6 +357,7 @@ kv_value kql_eval(const kql_expr *e, kql_ectx *c) {
       return acc;
     }
     case KQL_E_ROWWIN: {
+      if (e->op == KQL_ROWWIN_SESSION) return kql_eval_row_session(e, c);
       kql_expr *me = (kql_expr *)e;
       bool restart = c->win_idx == 0;
       if (e->nargs > 1) {

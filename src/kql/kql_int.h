@@ -118,6 +118,9 @@ typedef struct kql_ectx {
 
 /* Returns a new reference (release it). Errors set ex->err and ex->failed. */
 kv_value kql_eval(const kql_expr *e, kql_ectx *c);
+/* KQL_E_ROWWIN with op KQL_ROWWIN_SESSION: row_window_session (kql_eval_session.c). */
+#define KQL_ROWWIN_SESSION 3
+kv_value kql_eval_row_session(const kql_expr *e, kql_ectx *c);
 /* Predicate: 1 true, 0 false/null. */
 int kql_eval_truth(const kql_expr *e, kql_ectx *c);
 void kql_expr_free(kql_expr *e);
