@@ -171,6 +171,7 @@ int e2k_cli_main(int argc, char **argv) {
     /* Windows: TDH of this machine is the last resort for events no offline
      * source knows (always -1 elsewhere). */
     dopt.event_info_fallback = plat_etw_tdh_event_info;
+    dopt.event_map_fallback = plat_etw_tdh_event_map;
     if (dec_context_new(&p.dec, &dopt, err, sizeof err) < 0) {
       cli_error("%s", err);
       rc = E2K_EXIT_INPUT;

@@ -531,6 +531,7 @@ static const dec_schema *dec_tdh_fallback(dec_context *ctx, const etl_event *ev)
   const dec_schema *s = dec_metadata_compile(ctx, blob, len, &key);
   if (!s) return NULL;
   ((dec_schema *)s)->source = DEC_SRC_TDH; /* arena-owned, not yet shared */
+  dec_metadata_fetch_maps(ctx, ev); /* the maps it names, from the same source */
   dec_registry_add(ctx, &key, s, DEC_PRIO_MERGED);
   return s;
 #else

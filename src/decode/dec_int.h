@@ -60,6 +60,9 @@ void dec_metadata_free(dec_context *ctx);
  * under DEC_KEY_EVENT (DecodingSource XMLFile) or DEC_KEY_CLASSIC (Wbem).
  * Must never read outside ev->payload[0 .. payload_len). */
 void dec_metadata_observe(dec_context *ctx, const etl_event *ev);
+/* Fills the still-empty value maps of ev's provider through
+ * opt.event_map_fallback (each map asked once). */
+void dec_metadata_fetch_maps(dec_context *ctx, const etl_event *ev);
 
 /* --- dec_wpp.c: WPP / TraceMessage records with TMF files. --- */
 /* opt->tmf_paths / tmf_count: files or folders; errors as "path:line: why". */

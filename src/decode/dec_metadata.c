@@ -49,6 +49,7 @@ typedef struct md_map {
   uint8_t guid[16];
   dec_map *map;
   bool filled;
+  bool asked;  /* event_map_fallback was asked for it */
 } md_map;
 
 typedef struct md_state {
@@ -113,6 +114,7 @@ static dec_map *md_map_ref(dec_context *ctx, const uint8_t guid[16], const char 
   m->map->name = dec_strdup(ctx, name, strlen(name));
   m->map->kind = DEC_MAP_VALUE;
   m->filled = false;
+  m->asked = false;
   return m->map;
 }
 
@@ -251,5 +253,29 @@ void dec_metadata_observe(dec_context *ctx, const etl_event *ev) {
   } else if (ev->opcode == 33) {
     if (dec_metadata_map(ctx, ev->payload, ev->payload_len)) st->map_infos++;
     else st->map_infos_bad++;
+  }
+}
+
+void dec_metadata_fetch_maps(dec_context *ctx, const etl_event *ev) {
+  md_state *st = md_get(ctx);
+  if (!st || !ctx->opt.event_map_fallback) return;
+  for (size_t i = 0; i < st->map_count; i++) {
+    md_map *m = &st->maps[i];
+    if (m->filled || m->asked || !dec_guid_eq(m->guid, ev->provider_id)) continue;
+    m->asked = true;
+    uint8_t *blob = NULL;
+    uint32_t len = 0;
+    if (ctx->opt.event_map_fallback(ev, m->map->name, &blob, &len) != 0 || !blob) continue;
+    /* dec_metadata_map reads the merged-trace layout: provider GUID, then the map */
+    if (len <= UINT32_MAX - 16) {
+      uint8_t *rec = kv_malloc((size_t)len + 16);
+      memcpy(rec, ev->provider_id, 16);
+      memcpy(rec + 16, blob, len);
+      if (dec_metadata_map(ctx, rec, len + 16)) st->map_infos++;
+      else st->map_infos_bad++;
+      free(rec);
+    }
+    free(blob);
+    /* dec_metadata_map may have grown st->maps: m is not used after this */
   }
 }

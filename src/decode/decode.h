@@ -32,6 +32,12 @@ typedef struct dec_options {
    * blob must stay valid for the process) or -1. On Windows the CLI passes
    * TDH (platform/etw_realtime.h plat_etw_tdh_event_info); NULL elsewhere. */
   int (*event_info_fallback)(const etl_event *ev, const uint8_t **blob, uint32_t *len);
+  /* Its companion for value maps: for a schema the fallback supplied, each
+   * map it names (UTF-8 map_name) is asked for once; returns 0 and a
+   * malloc'ed EVENT_MAP_INFO blob (etw-decoding.md 4.3; the decoder copies
+   * what it needs and frees the blob) or -1. TdhGetEventMapInformation on
+   * Windows (plat_etw_tdh_event_map); NULL elsewhere. */
+  int (*event_map_fallback)(const etl_event *ev, const char *map_name, uint8_t **blob, uint32_t *len);
 } dec_options;
 
 /* Creates a decoding context. Errors (unreadable manifest, bad XML) return a

@@ -117,6 +117,10 @@ void plat_etw_close(plat_etw_session *s);
  * (valid for the life of the process), or -1 when none (always on non-Windows).
  * Thread-safe. */
 int plat_etw_tdh_event_info(const etl_event *ev, const uint8_t **blob, uint32_t *len);
+/* EVENT_MAP_INFO bytes of a value map the event's TDH schema names
+ * (TdhGetEventMapInformation): 0 and a malloc'ed blob the caller frees, or -1
+ * (always on non-Windows and under Wine). */
+int plat_etw_tdh_event_map(const etl_event *ev, const char *map_name, uint8_t **blob, uint32_t *len);
 
 /* ---- selftest (selftest_win32.c; stub elsewhere) ---- */
 

@@ -63,6 +63,14 @@ int plat_etw_tdh_event_info(const etl_event *ev, const uint8_t **blob, uint32_t 
   return -1;
 }
 
+int plat_etw_tdh_event_map(const etl_event *ev, const char *map_name, uint8_t **blob, uint32_t *len) {
+  (void)ev;
+  (void)map_name;
+  *blob = NULL;
+  *len = 0;
+  return -1;
+}
+
 int plat_etw_selftest(void) {
   printf("FAIL: selftest: %s\n", plat_etw_posix_msg);
   return 2;

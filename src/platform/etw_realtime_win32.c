@@ -747,7 +747,9 @@ static void plat_etw_tdh_key(const etl_event *ev, uint8_t key[24]) {
 
 /* TdhGetEventInformation wants an EVENT_RECORD: rebuild the header (and the
  * extended items, which TraceLogging/WPP lookups need) from the etl_event. */
-static ULONG plat_etw_tdh_query(const etl_event *ev, uint8_t **blob, uint32_t *len) {
+/* An EVENT_RECORD that TDH accepts, rebuilt from the decoded event (items
+ * receives up to 16 extended data items, rec points into it and into ev). */
+static void plat_etw_tdh_record(const etl_event *ev, EVENT_RECORD *recp, EVENT_HEADER_EXTENDED_DATA_ITEM *items) {
   EVENT_RECORD rec;
   memset(&rec, 0, sizeof rec);
   EVENT_HEADER *h = &rec.EventHeader;
@@ -769,7 +771,6 @@ static ULONG plat_etw_tdh_query(const etl_event *ev, uint8_t **blob, uint32_t *l
   memcpy(&h->ActivityId, ev->activity_id, 16);
   rec.UserData = (PVOID)ev->payload;
   rec.UserDataLength = ev->payload_len > 0xffff ? 0xffff : (USHORT)ev->payload_len;
-  EVENT_HEADER_EXTENDED_DATA_ITEM items[16];
   USHORT n = 0;
   for (uint32_t at = 0; ev->ext && at + 8 <= ev->ext_len && n < 16;) {
     const uint8_t *p = ev->ext + at;
@@ -789,6 +790,14 @@ static ULONG plat_etw_tdh_query(const etl_event *ev, uint8_t **blob, uint32_t *l
     rec.ExtendedDataCount = n;
     h->Flags |= EVENT_HEADER_FLAG_EXTENDED_INFO;
   }
+  *recp = rec;
+}
+
+static ULONG plat_etw_tdh_query(const etl_event *ev, uint8_t **blob, uint32_t *len) {
+  EVENT_RECORD rec;
+  EVENT_HEADER_EXTENDED_DATA_ITEM items[16];
+  plat_etw_tdh_record(ev, &rec, items);
+  EVENT_HEADER *h = &rec.EventHeader;
   ULONG size = 0;
   ULONG rc = TdhGetEventInformation(&rec, 0, NULL, NULL, &size);
   if (rc == ERROR_INSUFFICIENT_BUFFER && size > 0 && size < (1u << 24)) {
@@ -866,6 +875,31 @@ int plat_etw_tdh_event_info(const etl_event *ev, const uint8_t **blob, uint32_t 
   *blob = b;
   *len = l;
   return b ? 0 : -1;
+}
+
+int plat_etw_tdh_event_map(const etl_event *ev, const char *map_name, uint8_t **blob, uint32_t *len) {
+  *blob = NULL;
+  *len = 0;
+  if (plat_etw_is_wine(NULL, 0)) return -1;
+  EVENT_RECORD rec;
+  EVENT_HEADER_EXTENDED_DATA_ITEM items[16];
+  plat_etw_tdh_record(ev, &rec, items);
+  wchar_t *w = plat_win_wide_from_utf8(map_name, (size_t)-1);
+  if (!w) return -1;
+  ULONG size = 0;
+  ULONG rc = TdhGetEventMapInformation(&rec, w, NULL, &size);
+  if (rc == ERROR_INSUFFICIENT_BUFFER && size > 0 && size < (1u << 24)) {
+    uint8_t *b = malloc(size);
+    if (b && TdhGetEventMapInformation(&rec, w, (PEVENT_MAP_INFO)b, &size) == ERROR_SUCCESS) {
+      free(w);
+      *blob = b;
+      *len = size;
+      return 0;
+    }
+    free(b);
+  }
+  free(w);
+  return -1;
 }
 
 #else

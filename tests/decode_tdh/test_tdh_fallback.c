@@ -5,7 +5,9 @@
  * opcode 32) play the part of TDH. A context that never sees the metadata
  * EventInfo records must decode the same events, to the same JSON, through
  * the fallback (value maps still come from the trace, as TDH's map API would);
- * truth is the first context's decoding from the embedded metadata. */
+ * a third context sees neither EventInfo nor EventMapInfo records and gets
+ * the maps through event_map_fallback (TdhGetEventMapInformation's part).
+ * Truth is the first context's decoding from the embedded metadata. */
 #include "e2k_test.h"
 #include "decode/decode.h"
 
@@ -42,6 +44,43 @@ static int fake_tdh(const etl_event *ev, const uint8_t **out, uint32_t *len) {
   return -1;
 }
 
+/* EVENT_MAP_INFO records xperf embedded (opcode 33): provider GUID, then the map. */
+static blob maps[4096];
+static size_t map_count;
+static uint64_t map_calls, map_hits;
+
+/* UTF-16LE z-string at off inside b equals the ASCII/UTF-8 name (trailing blanks ignored). */
+static bool map_name_is(const uint8_t *b, uint32_t len, uint32_t off, const char *name) {
+  size_t k = 0;
+  while (off + 1 < len && (b[off] | b[off + 1])) {
+    uint16_t c = (uint16_t)(b[off] | b[off + 1] << 8);
+    if (name[k] == 0) return c == ' ';
+    if (c != (unsigned char)name[k]) return false;
+    k++;
+    off += 2;
+  }
+  return name[k] == 0;
+}
+
+/* Plays TdhGetEventMapInformation: the embedded map of that provider and name,
+ * as a malloc'ed copy without the GUID prefix. */
+static int fake_tdh_map(const etl_event *ev, const char *name, uint8_t **out, uint32_t *len) {
+  map_calls++;
+  for (size_t i = 0; i < map_count; i++) {
+    const uint8_t *b = maps[i].data;
+    if (maps[i].len < 32 || memcmp(b, ev->provider_id, 16) != 0) continue;
+    const uint8_t *m = b + 16;
+    uint32_t ml = maps[i].len - 16, name_off = (uint32_t)(m[0] | m[1] << 8 | m[2] << 16 | (uint32_t)m[3] << 24);
+    if (!map_name_is(m, ml, name_off, name)) continue;
+    *out = malloc(ml);
+    memcpy(*out, m, ml);
+    *len = ml;
+    map_hits++;
+    return 0;
+  }
+  return -1;
+}
+
 static etl_reader *open_trace(void) {
   const char *spec = E2K_TEST_DATA "/etl/perfview/net.4.5.x86.etl.zip";
   etl_reader *r = NULL;
@@ -73,6 +112,11 @@ static void test_fallback_decodes_like_embedded_metadata(void) {
       blobs[blob_count].data = malloc(ev->payload_len);
       memcpy(blobs[blob_count].data, ev->payload, ev->payload_len);
       blobs[blob_count++].len = ev->payload_len;
+    }
+    if (!memcmp(ev->provider_id, metadata_guid, 16) && ev->opcode == 33 && map_count < 4096) {
+      maps[map_count].data = malloc(ev->payload_len);
+      memcpy(maps[map_count].data, ev->payload, ev->payload_len);
+      maps[map_count++].len = ev->payload_len;
     }
     dec_source src;
     bool ok;
@@ -111,6 +155,37 @@ static void test_fallback_decodes_like_embedded_metadata(void) {
   TEST_CHECK(fallback_calls > 0);
   TEST_EQ_STR(dec_source_name(DEC_SRC_TDH), "tdh");
   if (r) etl_reader_close(r);
+
+  /* pass 3: hide the maps too; the map fallback must supply the ones the
+   * fallback's schemas name, and the JSON must not change */
+  TEST_CHECK(map_count > 0);
+  dec_context *ctx3 = NULL;
+  o.event_map_fallback = fake_tdh_map;
+  TEST_CHECK(dec_context_new(&ctx3, &o, err, sizeof err) == 0);
+  r = open_trace();
+  i = 0;
+  size_t compared3 = 0, same3 = 0;
+  while (r && ctx3 && etl_reader_next(r, &ev) > 0 && i < n) {
+    bool is_meta = !memcmp(ev->provider_id, metadata_guid, 16) && (ev->opcode == 32 || ev->opcode == 33);
+    if (!is_meta) dec_observe(ctx3, ev);
+    if (expect[i] && !is_meta) {
+      dec_source src;
+      bool ok;
+      b.len = 0;
+      dec_event_data_json(ctx3, ev, &b, &src, &ok);
+      compared3++;
+      if (src == DEC_SRC_TDH && b.len == strlen(expect[i]) && !memcmp(b.data, expect[i], b.len)) same3++;
+      else fprintf(stderr, "pass 3 differs (source %s):\n  want %s\n  got  %s\n", dec_source_name(src), expect[i], b.data ? b.data : "");
+    }
+    i++;
+  }
+  TEST_EQ_INT(compared3, compared);
+  TEST_EQ_INT(same3, compared3);
+  TEST_CHECK_MSG(map_hits > 0, "map fallback asked %llu times, found %llu", (unsigned long long)map_calls,
+                 (unsigned long long)map_hits);
+  if (r) etl_reader_close(r);
+  dec_context_free(ctx3);
+  for (size_t k = 0; k < map_count; k++) free(maps[k].data);
   for (size_t k = 0; k < n; k++) free(expect[k]);
   free(expect);
   for (size_t k = 0; k < blob_count; k++) free(blobs[k].data);
