@@ -67,8 +67,8 @@ int kql_bind_partition(kql_binder *b, kql_node *op, kql_scope *sc, kql_pipe *p) 
   bool legacy = !strategy || !strcmp(strategy, "legacy");
   if (strategy && !legacy && strcmp(strategy, "native") && strcmp(strategy, "shuffle"))
     return kql_bind_fail(b, op->pos, "partition: unknown hint.strategy '%s'", strategy);
-  if (!legacy && op->flags != 1)
-    return kql_bind_fail(b, op->kids[1]->pos, "partition: a subquery with its own source needs the legacy strategy");
+  /* the docs reserve { subquery with a source } to legacy, yet the engine runs it
+   * with hint.strategy=native too (emulator: geo-point-in-polygon-function-03) */
   kql_table *src = kql_pipe_materialize(b, p, op->pos);
   if (!src) return -1;
   /* group row indexes by key, in order of first appearance (hash chains) */
@@ -95,10 +95,17 @@ int kql_bind_partition(kql_binder *b, kql_node *op, kql_scope *sc, kql_pipe *p) 
     group[r] = g;
   }
   if (legacy && ng > KQL_PART_LEGACY)
-    rc = kql_bind_fail(b, op->pos, "partition: %zu distinct values of '%s' (the legacy strategy allows %d; use hint.strategy=native)",
-                       ng, keyn->name, KQL_PART_LEGACY);
+    rc = kql_bind_fail(b, op->pos, "partition: %lld distinct values of '%s' (the legacy strategy allows %d; use hint.strategy=native)",
+                       (long long)ng, keyn->name, KQL_PART_LEGACY);
   else if (ng > KQL_PART_MAX)
     rc = kql_bind_fail(b, op->pos, "not supported yet: partition into more than %d groups", KQL_PART_MAX);
+  /* rows of each group, in input order (counting sort: linear time) */
+  size_t *start = kv_calloc(ng + 1, sizeof(size_t)), *rows = kv_malloc(sizeof(size_t) * (nr ? nr : 1));
+  for (size_t r = 0; r < nr; r++) start[group[r] + 1]++;
+  for (size_t g = 0; g < ng; g++) start[g + 1] += start[g];
+  for (size_t r = 0; r < nr; r++) rows[start[group[r]]++] = r;
+  for (size_t g = ng; g > 0; g--) start[g] = start[g - 1];
+  start[0] = 0;
   kql_table *out = NULL;
   for (size_t g = 0; rc == 0 && g < (ng ? ng : 1); g++) {
     kql_table *part = kql_table_new(&src->schema);
@@ -106,8 +113,7 @@ int kql_bind_partition(kql_binder *b, kql_node *op, kql_scope *sc, kql_pipe *p) 
     kv_value key = kv_null(src->schema.cols[kc].type);
     if (ng) {
       key = kql_table_row(src, first[g])[kc];
-      for (size_t r = first[g]; r < nr; r++)
-        if (group[r] == g) kql_table_add_row(part, kql_table_row(src, r));
+      for (size_t i = start[g]; i < start[g + 1]; i++) kql_table_add_row(part, kql_table_row(src, rows[i]));
     }
     kql_table *res = kql_part_run(b, op, sc, part, key, kc);
     if (!res) {
@@ -124,6 +130,8 @@ int kql_bind_partition(kql_binder *b, kql_node *op, kql_scope *sc, kql_pipe *p) 
     if (ng)
       for (size_t r = 0; r < res->nrows; r++) kql_table_add_row(out, kql_table_row(res, r));
   }
+  free(start);
+  free(rows);
   free(head);
   free(group);
   free(first);

@@ -161,6 +161,8 @@ int kql_bind_reduce(kql_binder *b, kql_node *op, kql_scope *sc, kql_pipe *p) {
   size_t *ccount = kv_calloc(n ? n : 1, sizeof(size_t));
   size_t nc = 0;
   kv_buf key, *keys = kv_calloc(n ? n : 1, sizeof(kv_buf));
+  size_t *chead = kv_malloc(sizeof(size_t) * ws.nb), *cnext = kv_malloc(sizeof(size_t) * (n ? n : 1));
+  for (size_t i = 0; i < ws.nb; i++) chead[i] = (size_t)-1;
   kv_buf_init(&key);
   for (size_t row = 0; row < n; row++) {
     kv_value s = kql_table_row(t, row)[kc];
@@ -172,13 +174,16 @@ int kql_bind_reduce(kql_binder *b, kql_node *op, kql_scope *sc, kql_pipe *p) {
     }
     cluster[row] = (size_t)-1;
     if (!key.len) continue;
-    size_t c;
-    for (c = 0; c < nc; c++) /* clusters are few: linear search is enough */
+    size_t kb = (size_t)(kv_hash_bytes(key.data, key.len, 7) & (ws.nb - 1)), c;
+    for (c = chead[kb]; c != (size_t)-1; c = cnext[c])
       if (keys[c].len == key.len && !memcmp(keys[c].data, key.data, key.len)) break;
-    if (c == nc) {
-      kv_buf_init(&keys[nc]);
-      kv_buf_append(&keys[nc], key.data, key.len);
-      cfirst[nc++] = row;
+    if (c == (size_t)-1) {
+      c = nc++;
+      kv_buf_init(&keys[c]);
+      kv_buf_append(&keys[c], key.data, key.len);
+      cfirst[c] = row;
+      cnext[c] = chead[kb];
+      chead[kb] = c;
     }
     ccount[c]++;
     cluster[row] = c;
@@ -252,6 +257,8 @@ int kql_bind_reduce(kql_binder *b, kql_node *op, kql_scope *sc, kql_pipe *p) {
   }
   free(pat);
   free(keys);
+  free(chead);
+  free(cnext);
   kv_buf_free(&key);
   free(cluster);
   free(cfirst);

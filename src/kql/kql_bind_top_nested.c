@@ -14,6 +14,7 @@
 
 typedef struct {
   kql_table *r;   /* summarize result: keys 0..k, then the aggregate */
+  size_t *head, *next, nb; /* rows chained by the hash of their first k keys */
   int k;
   int64_t n;      /* -1 = all */
   bool asc;
@@ -27,6 +28,30 @@ typedef struct {
   kv_value *path; /* 2 * nlv values being built (borrowed) */
   bool failed;
 } kql_tn_ctx;
+
+static size_t kql_tn_hash(const kv_value *keys, int k, size_t nb) {
+  uint64_t h = 1469598103934665603ULL;
+  for (int j = 0; j < k; j++) h = (h ^ kv_hash(keys[j * 2])) * 1099511628211ULL;
+  return (size_t)(h & (nb - 1));
+}
+
+static void kql_tn_index(kql_tn_level *l) {
+  size_t nr = l->r->nrows;
+  l->nb = 64;
+  while (l->nb < nr * 2 && l->nb < ((size_t)1 << 22)) l->nb *= 2;
+  l->head = kv_malloc(sizeof(size_t) * l->nb);
+  l->next = kv_malloc(sizeof(size_t) * (nr ? nr : 1));
+  for (size_t i = 0; i < l->nb; i++) l->head[i] = (size_t)-1;
+  kv_value *tmp = kv_calloc((size_t)(2 * l->k + 1), sizeof(kv_value));
+  for (size_t i = nr; i > 0; i--) { /* chains in row order */
+    const kv_value *row = kql_table_row(l->r, i - 1);
+    for (int j = 0; j < l->k; j++) tmp[2 * j] = row[j];
+    size_t h = kql_tn_hash(tmp, l->k, l->nb);
+    l->next[i - 1] = l->head[h];
+    l->head[h] = i - 1;
+  }
+  free(tmp);
+}
 
 /* Sorts idx[0..n) by the level's aggregate; merge sort (stable, no globals). */
 static int kql_tn_cmp(const kql_tn_level *l, size_t a, size_t b) {
@@ -54,12 +79,13 @@ static void kql_tn_walk(kql_tn_ctx *c, int k) {
     return;
   }
   kql_tn_level *l = &c->lv[k];
-  size_t nr = l->r->nrows;
-  size_t *idx = kv_malloc(sizeof(size_t) * (nr ? nr : 1));
-  size_t *tmp = kv_malloc(sizeof(size_t) * (nr ? nr : 1));
+  size_t first = l->head[kql_tn_hash(c->path, k, l->nb)], cap = 0;
+  for (size_t i = first; i != (size_t)-1; i = l->next[i]) cap++;
+  size_t *idx = kv_malloc(sizeof(size_t) * (cap ? cap : 1));
+  size_t *tmp = kv_malloc(sizeof(size_t) * (cap ? cap : 1));
   size_t m = 0;
-  for (size_t i = 0; i < nr; i++) { /* children of the current path */
-    const kv_value *row = kql_table_row(l->r, i);
+  for (size_t i = first; i != (size_t)-1; i = l->next[i]) {
+    const kv_value *row = kql_table_row(l->r, i); /* a child of the current path? */
     bool ok = true;
     for (int j = 0; j < k && ok; j++) ok = kv_same(row[j], c->path[2 * j]);
     if (ok) idx[m++] = i;
@@ -108,9 +134,21 @@ int kql_bind_top_nested(kql_binder *b, kql_node *op, kql_scope *sc, kql_pipe *p)
     kql_node_add(b->a, sum, aggs);
     kql_node_add(b->a, sum, by);
     lv[k].r = kql_scx_run_op(b, sum, sc, src, op->pos);
-    if (!lv[k].r) return -1;
-    if (lv[k].r->schema.count != k + 2)
+    if (!lv[k].r) {
+      for (int j = 0; j < k; j++) {
+        free(lv[j].head);
+        free(lv[j].next);
+      }
+      return -1;
+    }
+    kql_tn_index(&lv[k]);
+    if (lv[k].r->schema.count != k + 2) {
+      for (int j = 0; j <= k; j++) {
+        free(lv[j].head);
+        free(lv[j].next);
+      }
       return kql_bind_fail(b, op->pos, "not supported yet: this top-nested aggregate");
+    }
     const char *kn = lv[k].r->schema.cols[k].name;
     kql_schema_add(b, &out, kql_unique_name(b, &out, kn), lv[k].r->schema.cols[k].type);
     const char *an;
@@ -130,6 +168,10 @@ int kql_bind_top_nested(kql_binder *b, kql_node *op, kql_scope *sc, kql_pipe *p)
   kql_tn_ctx c = {lv, nlv, t, kv_calloc((size_t)(2 * nlv + 1), sizeof(kv_value)), false};
   kql_tn_walk(&c, 0);
   free(c.path);
+  for (int k = 0; k < nlv; k++) {
+    free(lv[k].head);
+    free(lv[k].next);
+  }
   kql_scx_pipe_table(b, p, t);
   p->serialized = false;
   return 0;
