@@ -36,13 +36,3 @@ find_program(E2K_WINE NAMES wine wine64)
 if(E2K_WINE)
   set(CMAKE_CROSSCOMPILING_EMULATOR ${E2K_WINE})
 endif()
-
-# Manifest XML on Windows: decode/dec_manifest.c is written against expat's
-# API; mingw has no expat, so the Windows build gets expat.h from
-# src/platform/win32_expat (the subset dec_manifest.c uses, implemented over
-# the OS's XmlLite in src/platform/xml_xmllite_win32.c). This belongs in
-# src/decode/CMakeLists.txt (include dir + E2K_HAVE_EXPAT for e2k_decode under
-# WIN32); it lives here until decode/ wires it, and is harmless twice.
-get_filename_component(E2K_TOOLCHAIN_SRC "${CMAKE_CURRENT_LIST_DIR}/../src" ABSOLUTE)
-set(CMAKE_C_STANDARD_INCLUDE_DIRECTORIES "${E2K_TOOLCHAIN_SRC}/platform/win32_expat")
-add_compile_definitions(E2K_HAVE_EXPAT=1)
