@@ -300,7 +300,7 @@ void kql_lex_next(const char *s, size_t len, size_t pos, kql_arena *a, kql_token
       while (ie < len && kql_lex_is_alnum((unsigned char)s[ie])) ie++;
       if (!unit || ie > ue) {
         /* 5h_MovingAvg: a name that starts with digits (emulator: series-fir-function-00) */
-        if (!is_real && (ie > ue || s[i] == '_')) {
+        if (!is_real && (ie > ue || memchr(s + i, '_', ue - i))) {
           t->kind = KQL_TK_IDENT;
           t->text = s + p;
           t->text_len = t->len = (uint32_t)(ie - p);

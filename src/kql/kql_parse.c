@@ -399,8 +399,9 @@ static kql_node *kql_p_primary(kql_parser *p) {
         kql_p_finish(p, n);
         return n;
       }
-      if (kql_p_reserved(t) && strcmp(t->text, "typeof") != 0 && t->text[0] != 'd' &&
-          strncmp(t->text, "time", 4) != 0 && strncmp(t->text, "guid", 4) != 0)
+      /* token text is not NUL-terminated: reserved words compare by kind and length */
+      if (kql_p_reserved(t) && !kql_p_tok_is(t, KQL_TK_IDENT, "typeof") && t->text[0] != 'd' &&
+          !kql_p_tok_is(t, KQL_TK_IDENT, "timespan") && !kql_p_tok_is(t, KQL_TK_IDENT, "guid"))
         break;
       if (!t->bracketed && kql_p_punct(p, 1, "(")) {
         n = kql_p_node(p, KQL_N_CALL);
@@ -1586,7 +1587,7 @@ static kql_node *kql_p_operator(kql_parser *p) {
     kql_node *step = kql_p_clause(p, "step");
     kql_node *by = kql_p_clause(p, "by");
     if (kql_p_expect_word(p, "on")) return NULL;
-    kql_node *axis = kql_p_expr(p);
+    kql_node *axis = kql_p_postfix(p); /* a column: `in range(...)` must not parse as an in-list */
     if (!axis) return NULL;
     kql_node_add(p->a, on, axis);
     if (kql_p_word(p, 0, "in")) {
