@@ -647,7 +647,9 @@ static void dec_stats_record(dec_context *ctx, const etl_event *ev, const dec_sc
   } key;
   memset(&key, 0, sizeof key);
   memcpy(key.g, ev->provider_id, 16);
-  key.id = ev->event_id;
+  /* WPP records have no event id; each message number is its own message
+   * (format string, arguments), so it takes the id's place in the report */
+  key.id = ev->header_kind == ETL_HT_MESSAGE ? ev->message_number : ev->event_id;
   key.v = ev->version;
   key.op = ev->opcode;
   key.s = s;

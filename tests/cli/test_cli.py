@@ -151,8 +151,31 @@ def test_seed_netflow_query():
     check(all(r["TimeCreated"].endswith(".0000000Z") for r in rows), "bin(TimeCreated, 1s) aligned to seconds")
 
 
+def test_stats_report():
+    """stats:true: one row per event type with counts that add up to the
+    trace's events (EXPECTED.json); WPP messages are counted per message number,
+    named by the TMF's message ids (#typev NAME NUMBER in the TMF file)."""
+    path = os.path.join(ETL, "Tx/KernelNetwork.etl")
+    rc, out, err = run("file:" + path, "stats:true", "format:json")
+    rows = json_rows(out)
+    check(rc == 0 and rows, "stats runs: %s" % err[:300])
+    total = sum(r["Events"] for r in rows)
+    check(total == EXPECTED["Tx/KernelNetwork.etl"]["events"], "stats counts every event: %d" % total)
+    check(all(r["Decoded"] + r["Undecoded"] == r["Events"] for r in rows), "decoded + undecoded = events")
+    net = [r for r in rows if r["ProviderId"] == "7dd42a49-5329-4832-8dfd-43d979153a88" and r["EventId"] == 11]
+    want = EXPECTED["Tx/KernelNetwork.etl"]["events_by_provider"]["7dd42a49-5329-4832-8dfd-43d979153a88"]["11"]
+    check(len(net) == 1 and net[0]["Events"] == want and net[0]["Decoded"] == want and net[0]["Source"] == "manifest",
+          "Kernel-Network id 11 row: %s" % net)
+    wpp = os.path.join(ETL, "findneedle/wppmisc-sample.etl")
+    tmf = os.path.join(ETL, "findneedle/tmf")
+    rc, out, err = run("file:" + wpp, "tmf:" + tmf, "stats:true", "format:json")
+    rows = [r for r in json_rows(out) if r["Source"] == "wpp"]
+    got = sorted((r["EventId"], r["EventName"], r["Events"]) for r in rows)
+    check(got == [(10, "WppMiscEmitter_cpp14", 1), (11, "WppMiscEmitter_cpp15", 1)], "WPP stats per message: %s" % got)
+
+
 for t in [test_usage_errors, test_query_errors, test_json_rows_kernel_network, test_every_sample_count,
-          test_csv_and_out_file, test_standalone_query, test_seed_netflow_query]:
+          test_csv_and_out_file, test_standalone_query, test_seed_netflow_query, test_stats_report]:
     before = failed
     try:
         t()
