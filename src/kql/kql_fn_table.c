@@ -284,7 +284,7 @@ static const kql_fn_def kql_fn_table[] = {
     FN(assert, 2, 2, boolean),
     FN(beta_cdf, 3, 3, real),
     FN(beta_inv, 3, 3, real),
-    FN(welch_test, 6, 7, real),
+    FN(welch_test, 6, 6, real),
     FN(indexof_regex, 2, 5, long),
     FN(datetime_utc_to_local, 2, 2, datetime), /* fn_timezone.c */
     FN(datetime_local_to_utc, 2, 2, datetime),
