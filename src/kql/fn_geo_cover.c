@@ -19,23 +19,31 @@
 #define GEO_COVER_MAX_CELLS 65536
 #define GEO_COVER_EPS 1e-12
 
+/* One edge of the shape with its bounding cap (every point of the arc is
+ * within `half` of `mid`). */
+typedef struct geo_cedge {
+  geo_v3 a, b, mid;
+  double half;
+} geo_cedge;
+
 typedef struct geo_cover {
   geo_v3 **paths; /* rings (polygon mode) or lines */
   size_t *npts;
   size_t npaths, cap;
-  kv_value *polys; /* polygon mode: ring arrays (borrowed) */
-  size_t npolys;
+  geo_cedge *edges;
+  size_t nedges;
+  bool *ccw; /* per path: ring turns counter-clockwise around its smaller side */
   bool polygon;
-  double radius; /* line mode: angle */
+  double radius; /* angle */
   int level;
   uint64_t *out;
   size_t nout;
   bool too_many;
-  int64_t budget; /* edge tests left before giving up (hostile input) */
+  double budget; /* work left before giving up (hostile input) */
 } geo_cover;
 
-/* Edge tests one call may spend: bounds time on huge shapes at deep levels. */
-#define GEO_COVER_BUDGET 40000000
+/* Work one call may spend (each unit is roughly one edge-vs-cell test). */
+#define GEO_COVER_BUDGET 3e7
 
 static void geo_cover_add_path(geo_cover *c, geo_v3 *v, size_t n) {
   if (c->npaths == c->cap) {
@@ -47,11 +55,31 @@ static void geo_cover_add_path(geo_cover *c, geo_v3 *v, size_t n) {
   c->npts[c->npaths++] = n;
 }
 
+static void geo_cover_edges(geo_cover *c) {
+  size_t total = 0;
+  for (size_t i = 0; i < c->npaths; i++) total += c->npts[i] ? c->npts[i] - 1 : 0;
+  c->edges = kv_malloc((total ? total : 1) * sizeof(geo_cedge));
+  c->nedges = 0;
+  c->ccw = kv_malloc((c->npaths ? c->npaths : 1) * sizeof(bool));
+  for (size_t i = 0; i < c->npaths; i++) c->ccw[i] = !c->polygon || kql_geo_ring_turn(c->paths[i], c->npts[i]) >= 0;
+  for (size_t i = 0; i < c->npaths; i++)
+    for (size_t k = 0; k + 1 < c->npts[i]; k++) {
+      geo_cedge *e = &c->edges[c->nedges++];
+      e->a = c->paths[i][k];
+      e->b = c->paths[i][k + 1];
+      geo_v3 m = {e->a.x + e->b.x, e->a.y + e->b.y, e->a.z + e->b.z};
+      e->mid = geo_len(m) > 0 ? kql_geo_normalize(m) : e->a;
+      double ha = geo_ang(e->mid, e->a), hb = geo_ang(e->mid, e->b);
+      e->half = (ha > hb ? ha : hb) + 1e-9;
+    }
+}
+
 static void geo_cover_free(geo_cover *c) {
   for (size_t i = 0; i < c->npaths; i++) free(c->paths[i]);
   free(c->paths);
   free(c->npts);
-  free(c->polys);
+  free(c->edges);
+  free(c->ccw);
   free(c->out);
 }
 
@@ -77,70 +105,100 @@ static bool geo_cover_in_cell(geo_v3 p, const geo_v3 cv[4]) {
   return true;
 }
 
-/* Angle from the cell (0 when they meet) to the shape's paths, stopping
- * early once below `enough`. */
-static double geo_cover_dist(geo_cover *c, const geo_v3 cv[4], double enough) {
-  double best = INFINITY;
-  for (size_t i = 0; i < c->npaths; i++) {
-    const geo_v3 *v = c->paths[i];
-    size_t n = c->npts[i];
-    c->budget -= (int64_t)n;
-    for (size_t k = 0; k < n; k++) {
-      if (geo_cover_in_cell(v[k], cv)) return 0.0;
-      if (k + 1 < n)
-        for (int e = 0; e < 4; e++) {
-          if (geo_cover_arcs_meet(v[k], v[k + 1], cv[e], cv[(e + 1) & 3])) return 0.0;
-          if (enough > 0) {
-            double d1 = kql_geo_seg_dist(cv[e], v[k], v[k + 1]);
-            double d2 = kql_geo_seg_dist(v[k], cv[e], cv[(e + 1) & 3]);
-            if (d1 < best) best = d1;
-            if (d2 < best) best = d2;
-          }
-        }
-      if (best <= enough) return best;
-    }
-  }
-  return best;
-}
-
-static bool geo_cover_meets(geo_cover *c, uint64_t id) {
-  geo_v3 cv[4];
-  kql_s2_cell_vertices(id, cv);
-  double d = geo_cover_dist(c, cv, c->radius);
-  if (d <= c->radius) return true;
-  if (!c->polygon) return false;
-  geo_v3 center = kql_geo_normalize((geo_v3){cv[0].x + cv[1].x + cv[2].x + cv[3].x,
-                                             cv[0].y + cv[1].y + cv[2].y + cv[3].y,
-                                             cv[0].z + cv[1].z + cv[2].z + cv[3].z});
-  for (size_t i = 0; i < c->npolys; i++) {
-    double dd;
-    if (kql_geo_polygon_test(center, c->polys[i], &dd) == 1) return true;
+/* Does edge e come within the radius of the cell? */
+static bool geo_cover_edge_meets(const geo_cover *c, const geo_cedge *e, const geo_v3 cv[4]) {
+  if (geo_cover_in_cell(e->a, cv) || geo_cover_in_cell(e->b, cv)) return true;
+  for (int k = 0; k < 4; k++)
+    if (geo_cover_arcs_meet(e->a, e->b, cv[k], cv[(k + 1) & 3])) return true;
+  if (c->radius <= 0) return false;
+  for (int k = 0; k < 4; k++) {
+    if (kql_geo_seg_dist(cv[k], e->a, e->b) <= c->radius) return true;
+    if (kql_geo_seg_dist(e->a, cv[k], cv[(k + 1) & 3]) <= c->radius) return true;
+    if (kql_geo_seg_dist(e->b, cv[k], cv[(k + 1) & 3]) <= c->radius) return true;
   }
   return false;
 }
 
+/* Winding test of p against every ring (inside an odd number of them). */
+static bool geo_cover_inside(geo_cover *c, geo_v3 p) {
+  bool in = false;
+  for (size_t i = 0; i < c->npaths; i++) {
+    const geo_v3 *v = c->paths[i];
+    double sum = 0;
+    for (size_t k = 0; k + 1 < c->npts[i]; k++)
+      sum += atan2(geo_dot(p, geo_cross(v[k], v[k + 1])),
+                   geo_dot(v[k], v[k + 1]) - geo_dot(p, v[k]) * geo_dot(p, v[k + 1]));
+    c->budget -= (double)c->npts[i] * 0.2;
+    /* the sign tells p inside the ring's region from p opposite to it */
+    if (c->ccw[i] ? sum > KQL_GEO_PI : sum < -KQL_GEO_PI) in = !in;
+  }
+  return in;
+}
+
 static uint64_t geo_cover_lsb(uint64_t id) { return id & (~id + 1); }
 
-static void geo_cover_descend(geo_cover *c, uint64_t id, int level) {
-  if (c->too_many || c->budget < 0 || !geo_cover_meets(c, id)) return;
-  if (level == c->level) {
-    if (c->nout >= GEO_COVER_MAX_CELLS) {
-      c->too_many = true;
-      return;
-    }
-    if (!c->out) c->out = kv_malloc(GEO_COVER_MAX_CELLS * sizeof(uint64_t));
-    c->out[c->nout++] = id;
-    return;
+/* cand: indexes of the edges that may come near this cell (from the
+ * parent); inside: -1 unknown, else whether the whole cell is inside the
+ * polygon (known when no edge comes near). */
+static void geo_cover_descend(geo_cover *c, uint64_t id, int level, const size_t *cand, size_t ncand,
+                              int inside) {
+  if (c->too_many || c->budget < 0) return;
+  geo_v3 cv[4];
+  kql_s2_cell_vertices(id, cv);
+  geo_v3 center = kql_geo_normalize((geo_v3){cv[0].x + cv[1].x + cv[2].x + cv[3].x,
+                                             cv[0].y + cv[1].y + cv[2].y + cv[3].y,
+                                             cv[0].z + cv[1].z + cv[2].z + cv[3].z});
+  double cr = 0;
+  for (int k = 0; k < 4; k++) {
+    double d = geo_ang(center, cv[k]);
+    if (d > cr) cr = d;
   }
-  uint64_t lsb = geo_cover_lsb(id);
-  uint64_t child = id - lsb + (lsb >> 2);
-  for (int k = 0; k < 4 && !c->too_many; k++, child += lsb >> 1) geo_cover_descend(c, child, level + 1);
+  size_t *near = kv_malloc((ncand ? ncand : 1) * sizeof(size_t));
+  size_t nnear = 0;
+  for (size_t i = 0; i < ncand; i++) {
+    const geo_cedge *e = &c->edges[cand[i]];
+    if (geo_ang(center, e->mid) <= cr + e->half + c->radius + 1e-9) near[nnear++] = cand[i];
+  }
+  c->budget -= (double)ncand * 0.05;
+  bool meets = false;
+  int child_inside = -1;
+  if (nnear == 0) {
+    if (c->polygon) {
+      if (inside < 0) inside = geo_cover_inside(c, center) ? 1 : 0;
+      meets = inside == 1;
+      child_inside = inside;
+    }
+  } else {
+    for (size_t i = 0; i < nnear && !meets; i++) meets = geo_cover_edge_meets(c, &c->edges[near[i]], cv);
+    c->budget -= (double)nnear;
+    if (!meets && c->polygon) meets = geo_cover_inside(c, center);
+  }
+  if (meets) {
+    if (level == c->level) {
+      if (c->nout >= GEO_COVER_MAX_CELLS) {
+        c->too_many = true;
+      } else {
+        if (!c->out) c->out = kv_malloc(GEO_COVER_MAX_CELLS * sizeof(uint64_t));
+        c->out[c->nout++] = id;
+      }
+    } else {
+      uint64_t lsb = geo_cover_lsb(id);
+      uint64_t child = id - lsb + (lsb >> 2);
+      for (int k = 0; k < 4 && !c->too_many; k++, child += lsb >> 1)
+        geo_cover_descend(c, child, level + 1, near, nnear, child_inside);
+    }
+  }
+  free(near);
 }
 
 static kv_value geo_cover_run(kql_fn_ctx *ctx, geo_cover *c) {
   c->budget = GEO_COVER_BUDGET;
+  geo_cover_edges(c);
+  size_t *all = kv_malloc((c->nedges ? c->nedges : 1) * sizeof(size_t));
+  for (size_t i = 0; i < c->nedges; i++) all[i] = i;
   for (uint64_t face = 0; face < 6 && !c->too_many; face++)
-    geo_cover_descend(c, (face << 61) | ((uint64_t)1 << 60), 0);
+    geo_cover_descend(c, (face << 61) | ((uint64_t)1 << 60), 0, all, c->nedges, -1);
+  free(all);
   if (c->too_many) return kv_dyn_null();
   if (c->budget < 0) return kql_fn_fail(ctx, KV_DYNAMIC, "not supported yet: an s2 covering of a shape this complex");
   kv_value arr = kv_dyn_array();
@@ -172,11 +230,9 @@ kv_value kql_fn_geo_polygon_to_s2cells(kql_fn_ctx *ctx, const kv_value *args, in
   c.polygon = true;
   kv_value coords = kv_bag_get(args[0], "coordinates", 11);
   bool multi = kql_geo_is(args[0], "MultiPolygon");
-  c.npolys = multi ? kv_array_count(coords) : 1;
-  c.polys = kv_malloc(c.npolys * sizeof(kv_value));
-  for (size_t i = 0; i < c.npolys; i++) {
+  size_t npolys = multi ? kv_array_count(coords) : 1;
+  for (size_t i = 0; i < npolys; i++) {
     kv_value rings = multi ? kv_array_get(coords, i) : coords;
-    c.polys[i] = rings;
     for (size_t r = 0; r < kv_array_count(rings); r++) {
       size_t n;
       geo_v3 *v = kql_geo_path(kv_array_get(rings, r), 4, &n);

@@ -19,6 +19,9 @@
 /* Unit vector -> degrees, as S2LatLng does (atan2 forms). */
 void kql_geo_lnglat(geo_v3 p, double *lng, double *lat);
 geo_v3 kql_geo_normalize(geo_v3 a);
+/* Signed area (steradians) of a closed ring v[0..n-1] (v[n-1] == v[0]):
+ * > 0 when counter-clockwise around its smaller side (fn_geo_shape.c). */
+double kql_geo_ring_turn(const geo_v3 *v, size_t n);
 /* Earth-surface meters <-> angle (radians) on Kusto's sphere. */
 double kql_geo_m_to_rad(double m);
 

@@ -125,7 +125,19 @@ static bool geo_ring_contains(geo_v3 p, const geo_v3 *v, size_t n) {
     double x = geo_dot(a, b) - geo_dot(p, a) * geo_dot(p, b);
     sum += atan2(y, x);
   }
-  return fabs(sum) > KQL_GEO_PI;
+  /* +-2*pi also when the ring separates p from its antipode with p on the
+   * far side: the sign must match the ring's own turning (the ring's region
+   * is its smaller side), else a point opposite a small polygon would count
+   * as inside (geoops). */
+  return kql_geo_ring_turn(v, n) >= 0 ? sum > KQL_GEO_PI : sum < -KQL_GEO_PI;
+}
+
+double kql_geo_ring_turn(const geo_v3 *v, size_t n) {
+  double s = 0;
+  for (size_t i = 1; i + 2 < n; i++)
+    s += 2 * atan2(geo_dot(v[0], geo_cross(v[i], v[i + 1])),
+                   1 + geo_dot(v[0], v[i]) + geo_dot(v[i], v[i + 1]) + geo_dot(v[i + 1], v[0]));
+  return s;
 }
 
 /* One GeoJSON polygon (array of rings: shell, holes): 1 inside, 0 outside,

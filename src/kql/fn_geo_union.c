@@ -32,6 +32,7 @@
 typedef struct geo_loop {
   geo_v3 *v;
   size_t n;
+  bool ccw; /* turns counter-clockwise around its smaller side */
 } geo_loop;
 
 typedef struct geo_region {
@@ -47,6 +48,8 @@ static void geo_region_free(geo_region *r) {
   memset(r, 0, sizeof *r);
 }
 
+static double geo_u_turn(const geo_v3 *v, size_t n);
+
 static void geo_region_add(geo_region *r, geo_v3 *v, size_t n) {
   if (r->nloops == r->cap) {
     r->cap = r->cap ? r->cap * 2 : 4;
@@ -54,6 +57,7 @@ static void geo_region_add(geo_region *r, geo_v3 *v, size_t n) {
   }
   r->loops[r->nloops].v = v;
   r->loops[r->nloops].n = n;
+  r->loops[r->nloops].ccw = geo_u_turn(v, n) >= 0;
   r->nloops++;
   r->nverts += n;
 }
@@ -122,7 +126,8 @@ static bool geo_u_inside(const geo_region *r, geo_v3 p) {
       geo_v3 a = v[i], b = v[(i + 1) % n];
       sum += atan2(geo_dot(p, geo_cross(a, b)), geo_dot(a, b) - geo_dot(p, a) * geo_dot(p, b));
     }
-    if (fabs(sum) > KQL_GEO_PI) in = !in;
+    /* the sign tells p inside the loop's region from p opposite to it */
+    if (r->loops[l].ccw ? sum > KQL_GEO_PI : sum < -KQL_GEO_PI) in = !in;
   }
   return in;
 }
