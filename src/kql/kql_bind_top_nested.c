@@ -7,6 +7,7 @@
  * so not on the live input stream). */
 #include "kql/kql_scanops.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -21,13 +22,65 @@ typedef struct {
   const char *key_name, *agg_name;
 } kql_tn_level;
 
+/* Rows of a table indexed by the hash of their first m columns. */
+typedef struct {
+  kql_table *t;
+  int m;
+  size_t *head, *next, nb;
+} kql_tn_set;
+
 typedef struct {
   kql_tn_level *lv;
   int nlv;
   kql_table *out;
   kv_value *path; /* 2 * nlv values being built (borrowed) */
   bool failed;
+  /* with others= on the last level: collect mode fills sel (kept leaves'
+   * keys) and par (their parents' keys); emit mode appends, after each
+   * parent's leaves, the row of oth (parent keys, aggregate) if any */
+  bool collect;
+  kql_table *sel, *par;
+  kql_tn_set *oth;
+  kv_value others; /* the others key, converted to the level's key type */
 } kql_tn_ctx;
+
+static uint64_t kql_tn_hash_row(const kv_value *v, int m, size_t stride) {
+  uint64_t h = 1469598103934665603ULL;
+  for (int j = 0; j < m; j++) h = (h ^ kv_hash(v[(size_t)j * stride])) * 1099511628211ULL;
+  return h;
+}
+
+static void kql_tn_set_build(kql_tn_set *s, kql_table *t, int m) {
+  s->t = t;
+  s->m = m;
+  s->nb = 64;
+  while (s->nb < t->nrows * 2 && s->nb < ((size_t)1 << 22)) s->nb *= 2;
+  s->head = kv_malloc(sizeof(size_t) * s->nb);
+  s->next = kv_malloc(sizeof(size_t) * (t->nrows ? t->nrows : 1));
+  for (size_t i = 0; i < s->nb; i++) s->head[i] = (size_t)-1;
+  for (size_t i = t->nrows; i > 0; i--) {
+    size_t h = (size_t)(kql_tn_hash_row(kql_table_row(t, i - 1), m, 1) & (s->nb - 1));
+    s->next[i - 1] = s->head[h];
+    s->head[h] = i - 1;
+  }
+}
+
+/* The first row whose first m columns equal v[0], v[stride], ... or NULL. */
+static const kv_value *kql_tn_set_find(const kql_tn_set *s, const kv_value *v, size_t stride) {
+  size_t h = (size_t)(kql_tn_hash_row(v, s->m, stride) & (s->nb - 1));
+  for (size_t i = s->head[h]; i != (size_t)-1; i = s->next[i]) {
+    const kv_value *row = kql_table_row(s->t, i);
+    bool ok = true;
+    for (int j = 0; j < s->m && ok; j++) ok = kv_same(row[j], v[(size_t)j * stride]);
+    if (ok) return row;
+  }
+  return NULL;
+}
+
+static void kql_tn_set_free(kql_tn_set *s) {
+  free(s->head);
+  free(s->next);
+}
 
 static size_t kql_tn_hash(const kv_value *keys, int k, size_t nb) {
   uint64_t h = 1469598103934665603ULL;
@@ -75,7 +128,7 @@ static void kql_tn_sort(const kql_tn_level *l, size_t *idx, size_t *tmp, size_t 
 static void kql_tn_walk(kql_tn_ctx *c, int k) {
   if (c->failed) return;
   if (k == c->nlv) {
-    kql_table_add_row(c->out, c->path);
+    if (!c->collect) kql_table_add_row(c->out, c->path);
     return;
   }
   kql_tn_level *l = &c->lv[k];
@@ -92,14 +145,114 @@ static void kql_tn_walk(kql_tn_ctx *c, int k) {
   }
   kql_tn_sort(l, idx, tmp, m);
   size_t take = (l->n >= 0 && (uint64_t)l->n < m) ? (size_t)l->n : m;
+  bool last_others = c->sel && k == c->nlv - 1;
+  if (last_others && c->collect) { /* parent keys, then each kept leaf's keys */
+    kv_value keys[KQL_TN_MAX_LEVELS + 1];
+    for (int j = 0; j < k; j++) keys[j] = c->path[2 * j];
+    if (k) kql_table_add_row(c->par, keys);
+    for (size_t i = 0; i < take; i++) {
+      keys[k] = kql_table_row(l->r, idx[i])[k];
+      kql_table_add_row(c->sel, keys);
+    }
+  }
   for (size_t i = 0; i < take && !c->failed; i++) {
     const kv_value *row = kql_table_row(l->r, idx[i]);
     c->path[2 * k] = row[k];
     c->path[2 * k + 1] = row[k + 1];
     kql_tn_walk(c, k + 1);
   }
+  if (last_others && !c->collect) {
+    const kv_value *o = kql_tn_set_find(c->oth, c->path, 2);
+    if (o) {
+      c->path[2 * k] = c->others;
+      c->path[2 * k + 1] = o[k];
+      kql_table_add_row(c->out, c->path);
+    }
+  }
   free(idx);
   free(tmp);
+}
+
+static kql_node *kql_tn_name(kql_binder *b, uint32_t pos, int j) {
+  char buf[16];
+  snprintf(buf, sizeof buf, "$o%d", j);
+  return kql_scx_node(b, KQL_N_NAME, pos, kql_arena_strdup(b->a, buf, strlen(buf)));
+}
+
+/* with others= on the last level L: the aggregate, per kept parent, over the
+ * input rows whose level-L value was not kept (docs: "the aggregation over
+ * all records that didn't make it to the top"). Runs the collect walk and
+ * prepares c->oth and c->others for the emitting walk. */
+static int kql_tn_others(kql_binder *b, kql_node *op, kql_scope *sc, kql_table *src, kql_tn_level *lv,
+                         int nlv, kql_tn_ctx *c, kql_tn_set *oth) {
+  int L = nlv - 1, ns = src->schema.count;
+  kql_node *cexpr = op->kids[L]->kids[2]->kids[0];
+  kql_expr *ce = kql_bind_expr(b, cexpr, NULL, sc);
+  if (!ce) return -1;
+  if (!ce->is_const) {
+    kql_expr_free(ce);
+    return kql_bind_fail(b, cexpr->pos, "top-nested: others= needs a constant");
+  }
+  c->others = kv_convert(ce->cval, lv[L].r->schema.cols[L].type);
+  kql_expr_free(ce);
+  /* E = input | extend $o0 = key0, ..., $oL = keyL */
+  kql_node *ext = kql_scx_node(b, KQL_N_OP, op->pos, "extend");
+  for (int j = 0; j <= L; j++) {
+    kql_node *kn = op->kids[j]->kids[1]->kids[0];
+    kql_node *as = kql_scx_node(b, KQL_N_ASSIGN, kn->pos, kql_tn_name(b, kn->pos, j)->name);
+    kql_node_add(b->a, as, kn->kind == KQL_N_ASSIGN ? kn->kids[0] : kn);
+    kql_node_add(b->a, ext, as);
+  }
+  kql_table *e = kql_scx_run_op(b, ext, sc, src, op->pos);
+  if (!e) return -1;
+  if (e->schema.count != ns + L + 1) return kql_bind_fail(b, op->pos, "not supported yet: these top-nested keys");
+  kv_schema ks = {0}, ps = {0};
+  for (int j = 0; j <= L; j++) {
+    kql_schema_add(b, &ks, e->schema.cols[ns + j].name, e->schema.cols[ns + j].type);
+    if (j < L) kql_schema_add(b, &ps, e->schema.cols[ns + j].name, e->schema.cols[ns + j].type);
+  }
+  c->sel = kql_table_new(&ks);
+  kql_scx_own_table(b, c->sel);
+  c->par = kql_table_new(L ? &ps : &ks);
+  kql_scx_own_table(b, c->par);
+  c->collect = true;
+  kql_tn_walk(c, 0);
+  c->collect = false;
+  kql_tn_set S, P;
+  kql_tn_set_build(&S, c->sel, L + 1);
+  kql_tn_set_build(&P, c->par, L);
+  kql_table *f = kql_table_new(&e->schema);
+  kql_scx_own_table(b, f);
+  for (size_t r = 0; r < e->nrows; r++) {
+    const kv_value *row = kql_table_row(e, r);
+    if ((L == 0 || kql_tn_set_find(&P, row + ns, 1)) && !kql_tn_set_find(&S, row + ns, 1))
+      kql_table_add_row(f, row);
+  }
+  kql_tn_set_free(&S);
+  kql_tn_set_free(&P);
+  kql_table *ro;
+  if (f->nrows == 0) { /* nothing left out: no others rows */
+    kv_schema os = {0};
+    for (int j = 0; j <= L; j++) kql_schema_add(b, &os, ks.cols[j].name, ks.cols[j].type);
+    ro = kql_table_new(&os);
+    kql_scx_own_table(b, ro);
+  } else {
+    kql_node *aggs = kql_scx_node(b, KQL_N_CLAUSE, op->pos, "aggs");
+    kql_node *by = kql_scx_node(b, KQL_N_CLAUSE, op->pos, "by");
+    kql_node *agg = op->kids[L]->kids[3]->kids[0];
+    kql_node *as = kql_scx_node(b, KQL_N_ASSIGN, agg->pos, "$tn_agg");
+    kql_node_add(b->a, as, agg->kind == KQL_N_ASSIGN ? agg->kids[0] : agg);
+    kql_node_add(b->a, aggs, as);
+    for (int j = 0; j < L; j++) kql_node_add(b->a, by, kql_tn_name(b, op->pos, j));
+    kql_node *sum = kql_scx_node(b, KQL_N_OP, op->pos, "summarize");
+    kql_node_add(b->a, sum, aggs);
+    kql_node_add(b->a, sum, by);
+    ro = kql_scx_run_op(b, sum, sc, f, op->pos);
+    if (!ro) return -1;
+  }
+  kql_tn_set_build(oth, ro, L);
+  c->oth = oth;
+  return 0;
 }
 
 int kql_bind_top_nested(kql_binder *b, kql_node *op, kql_scope *sc, kql_pipe *p) {
@@ -109,7 +262,8 @@ int kql_bind_top_nested(kql_binder *b, kql_node *op, kql_scope *sc, kql_pipe *p)
   memset(lv, 0, sizeof lv);
   for (int k = 0; k < nlv; k++) {
     kql_node *L = op->kids[k];
-    if (L->kids[2]->nkids) return kql_bind_fail(b, L->kids[2]->pos, "not supported yet: top-nested with others=");
+    if (L->kids[2]->nkids && k != nlv - 1)
+      return kql_bind_fail(b, L->kids[2]->pos, "not supported yet: top-nested with others= above the last level");
     lv[k].k = k;
     lv[k].asc = L->flags == 1;
     lv[k].n = -1;
@@ -165,13 +319,25 @@ int kql_bind_top_nested(kql_binder *b, kql_node *op, kql_scope *sc, kql_pipe *p)
   }
   kql_table *t = kql_table_new(&out);
   kql_scx_own_table(b, t);
-  kql_tn_ctx c = {lv, nlv, t, kv_calloc((size_t)(2 * nlv + 1), sizeof(kv_value)), false};
-  kql_tn_walk(&c, 0);
+  kql_tn_ctx c;
+  memset(&c, 0, sizeof c);
+  c.lv = lv;
+  c.nlv = nlv;
+  c.out = t;
+  c.path = kv_calloc((size_t)(2 * nlv + 1), sizeof(kv_value));
+  kql_tn_set oth;
+  memset(&oth, 0, sizeof oth);
+  int rc = 0;
+  if (op->kids[nlv - 1]->kids[2]->nkids) rc = kql_tn_others(b, op, sc, src, lv, nlv, &c, &oth);
+  if (rc == 0) kql_tn_walk(&c, 0);
+  kql_tn_set_free(&oth);
+  kv_release(c.others);
   free(c.path);
   for (int k = 0; k < nlv; k++) {
     free(lv[k].head);
     free(lv[k].next);
   }
+  if (rc) return -1;
   kql_scx_pipe_table(b, p, t);
   p->serialized = false;
   return 0;
