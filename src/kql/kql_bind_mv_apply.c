@@ -45,6 +45,21 @@ static const char *kql_mva_itemindex(kql_binder *b, kql_node *op, int *rc) {
   return idx;
 }
 
+/* Appends x and its parents to the set *v (n used, *cap allocated); returns n. */
+static int kql_mva_add_scopes(kql_scope *x, kql_scope ***v, int n, int *cap) {
+  for (; x; x = x->parent) {
+    bool seen = false;
+    for (int i = 0; i < n && !seen; i++) seen = (*v)[i] == x;
+    if (seen) continue;
+    if (n == *cap) {
+      *cap *= 2;
+      *v = kv_realloc(*v, sizeof(kql_scope *) * (size_t)*cap);
+    }
+    (*v)[n++] = x;
+  }
+  return n;
+}
+
 int kql_bind_mv_apply(kql_binder *b, kql_node *op, kql_scope *sc, kql_pipe *p) {
   int rc;
   const char *idx = kql_mva_itemindex(b, op, &rc);
@@ -178,8 +193,17 @@ int kql_bind_mv_apply(kql_binder *b, kql_node *op, kql_scope *sc, kql_pipe *p) {
   kv_value *held = kv_calloc((size_t)(nheld ? nheld : 1), sizeof(kv_value));
   nheld = 0;
   for (kql_ent *e = b->all; e; e = e->all_next) held[nheld++] = kv_retain(e->cval);
+  /* 'as' inside a let bound again per row adds names to that let's scope:
+   * the op restores these lists after each row (the names live in its arena) */
+  int cap = 8, nsc = 0;
+  kql_scope **scopes = kv_malloc(sizeof(kql_scope *) * (size_t)cap);
+  nsc = kql_mva_add_scopes(sc, &scopes, nsc, &cap);
+  for (kql_ent *e = b->all; e; e = e->all_next) nsc = kql_mva_add_scopes(e->scope, &scopes, nsc, &cap);
   kql_mvapply_spec s;
   memset(&s, 0, sizeof s);
+  s.scopes = scopes;
+  s.heads = kv_calloc((size_t)(nsc ? nsc : 1), sizeof(kql_ent *));
+  s.nscopes = nsc;
   s.q = b->q;
   s.scope = sc;
   s.root = root;

@@ -26,6 +26,9 @@ typedef struct kql_mvapply_spec {
   int nheld;
   uint32_t pos;          /* operator position (errors) */
   int colnum;            /* the binder's Column<n> counter before the sub-query */
+  kql_scope **scopes;    /* owned: persistent scopes a per-row binding may add to ('as') */
+  kql_ent **heads;       /* owned: their entity lists, restored after each row */
+  int nscopes;
 } kql_mvapply_spec;
 /* Takes ownership of the spec's owned arrays. */
 kql_op *kql_op_mv_apply_new(kql_exec *ex, const kql_mvapply_spec *spec);

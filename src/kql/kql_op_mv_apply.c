@@ -104,6 +104,7 @@ static int kql_mva_push(kql_op *op, const kql_xrow *row) {
   rs->parent = m->s.scope;
   rs->ents = src;
   int snap = q->ntables;
+  for (int i = 0; i < m->s.nscopes; i++) m->s.heads[i] = m->s.scopes[i]->ents;
   kql_pipe pp;
   memset(&pp, 0, sizeof pp);
   int rc = 0;
@@ -135,6 +136,7 @@ static int kql_mva_push(kql_op *op, const kql_xrow *row) {
   if (q->ntables > snap) q->ntables = snap;
   if (!t_freed) kql_table_free(t); /* also when the result is this very table */
   for (kql_ent *e = rb.all; e; e = e->all_next) kv_release(e->cval);
+  for (int i = 0; i < m->s.nscopes; i++) m->s.scopes[i]->ents = m->s.heads[i];
   kql_arena_free(&scratch);
   return rc;
 }
@@ -150,6 +152,8 @@ static void kql_mva_destroy(kql_op *op) {
   free(m->s.out_src);
   for (int i = 0; i < m->s.nheld; i++) kv_release(m->s.held[i]);
   free(m->s.held);
+  free(m->s.scopes);
+  free(m->s.heads);
   free(m->vals);
   free(m->cells);
 }
