@@ -413,7 +413,7 @@ int kql_plugin_new_activity_metrics(kql_plugin *pl) {
   kv_value *row = kv_calloc((size_t)out.count, sizeof *row);
   kql_hset *win = kv_calloc((size_t)nwin, sizeof *win);    /* ids per window */
   kql_hset *coh = kv_calloc((size_t)nwin, sizeof *coh);    /* first-seen ids per window */
-  for (size_t i = 0; i < a.count;) {
+  for (size_t i = 0; i < a.count && rc == 0;) {
     size_t ge = kql_act_group_end(&a, i);
     kql_hset all = {0};
     for (size_t k = i; k < ge; k++) {
@@ -428,8 +428,12 @@ int kql_plugin_new_activity_metrics(kql_plugin *pl) {
           kql_hset_add(&coh[w], win[w].slots[s]);
     for (int64_t w = 0; w < nwin; w++)
       if (win[w].has_zero && !kql_hset_has(&seen_before, 0) && kql_hset_add(&all, 0)) kql_hset_add(&coh[w], 0);
-    for (int64_t f = 0; f < nwin; f++) {
+    for (int64_t f = 0; f < nwin && rc == 0; f++) {
       if (has_cohort && f != cohort_w) continue;
+      if (t->nrows + (size_t)(nwin - f) > 1000000u) { /* many groups x many windows */
+        rc = kql_bind_fail(pl->b, pl->call->pos, "new_activity_metrics: more than 1000000 output rows");
+        break;
+      }
       size_t nc = kql_hset_count(&coh[f]);
       for (int64_t to = f; to < nwin; to++) {
         size_t kept = 0;
@@ -460,6 +464,7 @@ int kql_plugin_new_activity_metrics(kql_plugin *pl) {
   free(row);
   kql_hset_free(&seen_before);
   kql_act_free(&a);
+  if (rc) return -1;
   kql_plugin_output(pl, t);
   return 0;
 }

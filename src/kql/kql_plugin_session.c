@@ -119,10 +119,13 @@ int kql_plugin_sliding_window_counts(kql_plugin *pl) {
   kql_plugin_col(pl, &out, "Dcount", KV_LONG);
   kql_table *t = kql_plugin_table_new(pl, &out);
   kv_value *row = kv_calloc((size_t)out.count, sizeof *row);
-  for (size_t i = 0; i < a.count;) {
+  int fail = 0;
+  for (size_t i = 0; i < a.count && !fail;) {
     size_t ge = kql_act_group_end(&a, i);
     size_t lo = i;
-    for (int64_t k = 0; k < nbins; k++) {
+    /* start at the group's first bin: earlier bins have nothing to count */
+    int64_t k0 = kql_plugin_floor_div(a.items[i].t, start, bin);
+    for (int64_t k = k0 > 0 ? k0 : 0; k < nbins; k++) {
       /* window: bins k-nlook+1 .. k, in timeline units from start */
       int64_t wlo = k - nlook + 1;
       while (lo < ge && kql_plugin_floor_div(a.items[lo].t, start, bin) < wlo) lo++;
@@ -132,6 +135,11 @@ int kql_plugin_sliding_window_counts(kql_plugin *pl) {
         cnt++;
         kql_hset_add(&ids, a.items[hi].id);
         hi++;
+      }
+      if (cnt && t->nrows >= 1000000u) { /* a long lookback repeats each row in many bins */
+        fail = kql_bind_fail(pl->b, pl->call->pos, "sliding_window_counts: more than 1000000 output rows");
+        kql_hset_free(&ids);
+        break;
       }
       if (cnt) {
         row[0] = kql_plugin_time_value(a.tt, start + k * bin);
@@ -147,6 +155,7 @@ int kql_plugin_sliding_window_counts(kql_plugin *pl) {
   }
   free(row);
   kql_act_free(&a);
+  if (fail) return -1;
   kql_plugin_output(pl, t);
   return 0;
 }
