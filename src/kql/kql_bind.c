@@ -6,6 +6,7 @@
  * stream (datatable, print, range, let-bound tables) are run eagerly into
  * in-memory tables. Everything unsupported fails with "not supported yet". */
 #include "kql/kql_bind.h"
+#include "kql/kql_make_series.h"
 
 #include "kql/kql_lex.h"
 
@@ -984,6 +985,10 @@ static kql_expr *kql_bind_call(kql_binder *b, kql_node *n, const kv_schema *row,
     if (c >= 0) return kql_expr_col(c, row->cols[c].type, n->pos);
     return kql_bind_expr(b, n->kids[1], row, sc);
   }
+  {
+    kql_expr *se; /* column- and table-valued arguments (kql_bind_scalars.c) */
+    if (kql_bind_scalars_call(b, n, row, sc, &se)) return se;
+  }
   const kql_fn_def *fn = kql_fn_lookup(name, n->name_len);
   if (!fn) {
     if (kql_agg_lookup(name, n->name_len))
@@ -1036,17 +1041,6 @@ static kql_expr *kql_bind_call(kql_binder *b, kql_node *n, const kv_schema *row,
     kql_bind_fail(b, n->pos, "function %s: wrong argument types", name);
     kql_expr_free(e);
     return NULL;
-  }
-  if (!strcmp(name, "datetime_diff") && n->nkids == 3) {
-    /* the part decides the type: 'week' counts come back as real
-     * (emulator:datetime-diff-function-00, fuzz: datetime-timespan-0028) */
-    kv_value pv = e->args[0]->cval;
-    if (!e->args[0]->is_const) {
-      kql_bind_fail(b, n->kids[0]->pos, "not supported yet: datetime_diff with a non-constant part");
-      kql_expr_free(e);
-      return NULL;
-    }
-    if (kv_scalar_type(pv) == KV_STRING && kv_str_eq(pv.u.s, pv.len, "week", 4, false)) rt = KV_REAL;
   }
   if (!strcmp(name, "datetime_diff") && n->nkids == 3) {
     /* the part decides the type: 'week' counts come back as real
@@ -1811,6 +1805,11 @@ static int kql_bind_operator(kql_binder *b, kql_node *op, kql_scope *sc, kql_pip
 static int kql_bind_operator_inner(kql_binder *b, kql_node *op, kql_scope *sc, kql_pipe *p) {
   kql_exec *ex = &b->q->ex;
   if (op->kind == KQL_N_GENERIC) return kql_bind_fail(b, op->pos, "not supported yet: %s", op->name);
+  if (kql_node_is(op, "make-series")) return kql_bind_make_series(b, op, sc, p);
+  if (kql_node_is(op, "extend") || kql_node_is(op, "project")) { /* tuple functions (kql_bind_tuple.c) */
+    op = kql_bind_tuple_rewrite(b, op, kql_node_is(op, "project"));
+    if (!op) return -1;
+  }
   if (op->kind == KQL_N_UNION) return kql_bind_op_more(b, op, sc, p);
   if (kql_node_is(op, "search")) return kql_bind_search(b, op, sc, p);
   if (kql_node_is(op, "mv-apply")) return kql_bind_mv_apply(b, op, sc, p);

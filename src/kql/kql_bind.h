@@ -92,14 +92,6 @@ const char *kql_sortcols_name(kql_binder *b, const kql_node *call, int k);
 /* T | join kind=innerunique ... | where p (kql_bind_pushdown.c): binds the
  * left-only part of p ahead of the join as Kusto does; 1 = not this pattern. */
 int kql_bind_pushdown(kql_binder *b, kql_node *n, kql_scope *sc, kql_pipe *p);
-/* array_sort_asc/desc with several arrays (kql_bind_sortcols.c): how many
- * results e gives (0 = not such a call), and the k-th column name
- * "<argument>_sorted" (NULL when that argument is not a plain name). */
-int kql_sortcols_count(kql_binder *b, const kql_node *en, const kv_schema *row, kql_scope *sc);
-const char *kql_sortcols_name(kql_binder *b, const kql_node *call, int k);
-/* T | join kind=innerunique ... | where p (kql_bind_pushdown.c): binds the
- * left-only part of p ahead of the join as Kusto does; 1 = not this pattern. */
-int kql_bind_pushdown(kql_binder *b, kql_node *n, kql_scope *sc, kql_pipe *p);
 /* -1 (bind error set) when a summarize expression names a column of the
  * summarize's own output `out` (kql_bind_sumnames.c). */
 int kql_summarize_names_check(kql_binder *b, const kql_node *n, const kv_schema *out, int depth);
@@ -121,5 +113,8 @@ int kql_bind_invoke(kql_binder *b, kql_node *pipe, kql_scope *sc, kql_pipe *p);
 int kql_scx_declare(kql_binder *b, kql_node *st, kql_scope *sc);
 bool kql_scx_is_pattern_ref(kql_binder *b, kql_node *n, kql_scope *sc);
 int kql_bind_pattern_ref(kql_binder *b, kql_node *n, kql_scope *sc, kql_pipe *p);
+/* pack_all(flag), bag_pack_columns, estimate_data_size, column_names_of
+ * (kql_bind_scalars.c): true when n is one of them (*out = bound or NULL). */
+bool kql_bind_scalars_call(kql_binder *b, kql_node *n, const kv_schema *row, kql_scope *sc, kql_expr **out);
 
 #endif

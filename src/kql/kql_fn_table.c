@@ -340,14 +340,6 @@ static const kql_fn_def kql_fn_table[] = {
     F(geo_polygon_centroid, 1, 1, geo_polygon_centroid, dynamic, 0),
     F(geo_intersects_2polygons, 2, 2, geo_intersects_2polygons, boolean, 0),
     F(geo_intersects_line_with_polygon, 2, 2, geo_intersects_line_with_polygon, boolean, 0),
-    /* regex (fn_regex.c; rows owned by the regex engineer) */
-    F(extract, 3, 4, extract, extract, 0),
-    F(extract_all, 2, 3, extract_all, regex_dynamic, 0),
-    F(extractall, 2, 3, extract_all, regex_dynamic, 0), /* deprecated alias */
-    F(replace_regex, 3, 3, replace_regex, regex_string, 0),
-    F(regex_quote, 1, 1, regex_quote, regex_string, 0),
-    /* series statistics, filling, filters (fn_series_*.c; rows owned by series) */
-    FN(series_stats_dynamic, 1, 2, dynamic),
     F(geo_line_densify, 1, 3, geo_line_densify, dynamic, 0),
     F(geo_polygon_densify, 1, 3, geo_polygon_densify, dynamic, 0),
     F(geo_line_simplify, 1, 2, geo_line_simplify, dynamic, 0),
@@ -363,6 +355,14 @@ static const kql_fn_def kql_fn_table[] = {
     F(geo_union_polygons_array, 1, 1, geo_union_polygons_array, dynamic, 0),
     F(geo_polygon_to_s2cells, 1, 3, geo_polygon_to_s2cells, dynamic, 0),
     F(geo_line_to_s2cells, 1, 3, geo_line_to_s2cells, dynamic, 0),
+    /* regex (fn_regex.c; rows owned by the regex engineer) */
+    F(extract, 3, 4, extract, extract, 0),
+    F(extract_all, 2, 3, extract_all, regex_dynamic, 0),
+    F(extractall, 2, 3, extract_all, regex_dynamic, 0), /* deprecated alias */
+    F(replace_regex, 3, 3, replace_regex, regex_string, 0),
+    F(regex_quote, 1, 1, regex_quote, regex_string, 0),
+    /* series statistics, filling, filters (fn_series_*.c; rows owned by series) */
+    FN(series_stats_dynamic, 1, 2, dynamic),
     FN(series_fit_line_dynamic, 1, 1, dynamic),
     FN(series_product, 1, 1, real),
     FN(series_dot_product, 2, 2, real),
@@ -375,6 +375,7 @@ static const kql_fn_def kql_fn_table[] = {
     FN(series_fir, 2, 4, dynamic),
     FN(series_iir, 3, 3, dynamic),
     FN(series_seasonal, 1, 2, dynamic),
+    KQL_SERIES_FN_ROWS, /* fn_series_fit.c, fn_series_decompose.c */
     /* punycode (fn_misc2_punycode.c; rows owned by series) */
     FN(punycode_from_string, 1, 1, string),
     FN(punycode_to_string, 1, 1, string),
