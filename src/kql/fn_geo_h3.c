@@ -1,12 +1,14 @@
 /* SPDX-License-Identifier: MIT
  * H3 cell functions that need only the 64-bit index layout (public H3
- * specification): geo_h3cell_level, geo_h3cell_parent, geo_h3cell_children.
+ * specification): geo_h3cell_level, geo_h3cell_parent, geo_h3cell_children,
+ * plus the token parse/format/validity helpers the other fn_geo_h3*.c files
+ * share (fn_geo_h3_core.h).
  * Layout: bit 63 reserved, mode (4 bits, 1 = cell) at 59, resolution (4) at
  * 52, base cell (7) at 45, then 15 digits of 3 bits (digit r at 3*(15-r));
  * digits past the resolution are 7. Pentagon base cells have no children
  * whose first non-zero digit is 1. Tokens: lower-case hex.
  * Expected values: emulator:geo-h3cell-level/parent/children-function-*.
- * Owner: geo engineer. */
+ * Owner: h3 engineer. */
 #include <stdint.h>
 #include <string.h>
 
