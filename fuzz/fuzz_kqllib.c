@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT
  * libFuzzer target for the KQL function and aggregate library: the first
- * input byte picks a function (or aggregate), the rest is a JSON array of
+ * input byte (or 0xFF and a 16-bit index) picks a function (or aggregate), the rest is a JSON array of
  * arguments; strings, numbers and datetimes-as-text become typed values,
  * the rest stays dynamic. Every call must return without UB or leaks
  * (results are released). Owner: kqllib. */
@@ -38,10 +38,17 @@ static kv_value kql_fuzz_arg(kv_value e, size_t idx) {
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   if (size < 2) return 0;
+  /* one byte picks among the first 255 entries; 0xFF and two more bytes
+   * (little-endian) reach the rest of the table, which is longer than 255 */
   unsigned pick = data[0];
+  size_t off = 1;
+  if (pick == 0xFF && size >= 4) {
+    pick = (unsigned)data[1] | (unsigned)data[2] << 8;
+    off = 3;
+  }
   kv_value arr;
   char err[64];
-  if (kv_parse_json((const char *)data + 1, size - 1, &arr, err, sizeof err) != 0) return 0;
+  if (kv_parse_json((const char *)data + off, size - off, &arr, err, sizeof err) != 0) return 0;
   if (!kv_is_array(arr) || kv_array_count(arr) > 16) {
     kv_release(arr);
     return 0;
