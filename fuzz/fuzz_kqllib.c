@@ -12,10 +12,6 @@
 #include "kql/kql_fn.h"
 #include "value/kv_ops.h"
 
-static const char *const kql_fuzz_aggs[] = {
-    "count", "countif", "sum", "sumif", "avg", "min", "max", "take_any", "arg_max", "arg_min", "dcount",
-    "dcountif", "make_list", "make_set", "make_bag", "stdev", "variance", "covariance", "percentile",
-    "percentiles", "percentilesw", "count_distinct", "make_list_with_nulls", "binary_all_xor"};
 
 /* Typed argument from a parsed JSON element (borrowed -> new reference). */
 static kv_value kql_fuzz_arg(kv_value e, size_t idx) {
@@ -63,7 +59,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     types[i] = (kv_type)args[i].type;
   }
   size_t nfn = kql_fn_count();
-  size_t nagg = sizeof kql_fuzz_aggs / sizeof kql_fuzz_aggs[0];
+  size_t nagg = kql_agg_count();
   size_t which = pick % (nfn + nagg);
   if (which < nfn) {
     const kql_fn_def *d = kql_fn_at(which);
@@ -79,8 +75,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
       if (site && site_free) site_free(site);
     }
   } else {
-    const char *name = kql_fuzz_aggs[which - nfn];
-    const kql_agg_def *d = kql_agg_lookup(name, strlen(name));
+    const kql_agg_def *d = kql_agg_at(which - nfn);
     if (d && argc >= d->min_args && (d->max_args < 0 || argc <= d->max_args)) {
       void *st = calloc(1, d->state_size);
       d->init(st, types, (pick & 2) ? args : NULL, argc);

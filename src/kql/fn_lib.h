@@ -125,6 +125,9 @@ KQL_FN(has_any_ipv4_prefix); KQL_FN(ipv4_range_to_cidr_list);
 /* Table iteration (kql_fn_table.c): tests and listings. */
 size_t kql_fn_count(void);
 const kql_fn_def *kql_fn_at(size_t idx);
+/* The aggregate table, by position (for the library fuzzer). */
+size_t kql_agg_count(void);
+const kql_agg_def *kql_agg_at(size_t idx);
 
 /* ---- sketches (fn_sketch.c) ---- */
 KQL_FN(hll_merge); KQL_FN(dcount_hll); KQL_FN(merge_tdigest); KQL_FN(percentile_tdigest);

@@ -155,3 +155,10 @@ const kql_agg_def *kql_agg_lookup(const char *name, size_t len) {
   }
   return NULL;
 }
+
+size_t kql_agg_count(void) { return KQL_AGG_COUNT; }
+
+const kql_agg_def *kql_agg_at(size_t idx) {
+  if (idx >= KQL_AGG_COUNT) return NULL;
+  return kql_agg_lookup(kql_agg_table[idx].name, strlen(kql_agg_table[idx].name));
+}
