@@ -137,8 +137,9 @@ int kql_bind_parse_kv(kql_binder *b, kql_node *op, kql_scope *sc, kql_pipe *p) {
     }
     for (int j = 0; j < k; j++)
       if (!strcmp(s.keys[j], s.keys[k])) {
-        kql_pkv_spec_free(&s);
-        return kql_bind_fail(b, cd->pos, "parse-kv: key '%s' is listed twice", s.keys[k]);
+        kql_bind_fail(b, cd->pos, "parse-kv: key '%s' is listed twice", s.keys[k]);
+        kql_pkv_spec_free(&s); /* after the message: it names a key the spec owns */
+        return -1;
       }
     int at = kql_schema_find(&out, cd->name, cd->name_len);
     if (at < 0) {
