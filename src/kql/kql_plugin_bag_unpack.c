@@ -153,6 +153,70 @@ static int kql_bu_with_schema(kql_plugin *pl, int bc, const kql_bu_opts *o) {
   return rc;
 }
 
+/* One-argument expression node (the binder's helper is private to it). */
+static kql_expr *kql_bu_wrap(kql_ekind kind, kv_type t, uint32_t pos, kql_expr *arg) {
+  kql_expr *e = kql_expr_new(kind, t, pos);
+  e->args = kv_calloc(1, sizeof *e->args);
+  e->args[0] = arg;
+  e->nargs = 1;
+  return e;
+}
+
+/* Over the input stream (file: or session:) the slots of the data are known
+ * only at the end, but a declared output schema fixes the columns up front:
+ * rows then stream through a column map, each declared column being
+ * `Column.slot` converted to its type (as kql_bu_cell does). */
+static int kql_bu_stream(kql_plugin *pl, const kql_bu_opts *o) {
+  kql_pipe *p = pl->p;
+  kql_node *a0 = pl->args[0];
+  int bc = kql_schema_find(&p->schema, a0->name, a0->name_len);
+  if (bc < 0) return kql_bind_fail(pl->b, a0->pos, "Failed to resolve column '%s'", a0->name);
+  if (p->schema.cols[bc].type != KV_DYNAMIC)
+    return kql_bind_fail(pl->b, a0->pos, "bag_unpack: column '%s' is not dynamic", a0->name);
+  if (kv_is_array(o->ignored) && kv_array_count(o->ignored))
+    return kql_bind_fail(pl->b, pl->call->pos, "not supported yet: ignoredProperties with an output schema");
+  int n = pl->schema->nkids, cap = n + p->schema.count + 1;
+  int *src = kv_calloc((size_t)cap, sizeof *src);
+  kql_expr **ex = kv_calloc((size_t)cap, sizeof *ex);
+  kv_schema out = {0};
+  size_t plen = o->prefix.type == KV_STRING ? o->prefix.len : 0;
+  int rc = 0;
+  for (int i = 0; i < n && rc == 0; i++) {
+    kql_node *k = pl->schema->kids[i];
+    if (k->kind == KQL_N_STAR) {
+      for (int c = 0; c < p->schema.count; c++) {
+        if (c == bc || out.count >= cap) continue;
+        src[out.count] = c;
+        kql_plugin_col(pl, &out, p->schema.cols[c].name, p->schema.cols[c].type);
+      }
+      continue;
+    }
+    kv_type ty;
+    if (!kql_type_from_word(k->str, &ty))
+      rc = kql_bind_fail(pl->b, k->pos, "unknown type '%s'", k->str);
+    else if (kql_schema_find(&out, k->name, k->name_len) >= 0)
+      rc = kql_bind_fail(pl->b, k->pos, "bag_unpack: column '%s' is declared twice", k->name);
+    else if (plen && (k->name_len < plen || memcmp(k->name, o->prefix.u.s, plen) != 0))
+      rc = kql_bind_fail(pl->b, k->pos, "not supported yet: an output schema column without the bag_unpack prefix");
+    if (rc || out.count >= cap) break;
+    kql_expr *m = kql_bu_wrap(KQL_E_MEMBER, KV_DYNAMIC, k->pos, kql_expr_col(bc, KV_DYNAMIC, k->pos));
+    m->name = k->name + plen; /* the query keeps its syntax tree: the name outlives the op */
+    m->name_len = k->name_len - plen;
+    src[out.count] = -1;
+    ex[out.count] = ty == KV_DYNAMIC ? m : kql_bu_wrap(KQL_E_CAST, ty, k->pos, m);
+    kql_plugin_col(pl, &out, k->name, ty);
+  }
+  if (rc) {
+    for (int i = 0; i < cap; i++) kql_expr_free(ex[i]);
+    free(ex);
+    free(src);
+    return -1;
+  }
+  kql_pipe_append(p, kql_op_map_new(&pl->b->q->ex, out.count, src, ex, false));
+  p->schema = out;
+  return 0;
+}
+
 int kql_plugin_bag_unpack(kql_plugin *pl) {
   kql_bu_opts o;
   memset(&o, 0, sizeof o);
@@ -161,6 +225,19 @@ int kql_plugin_bag_unpack(kql_plugin *pl) {
   int rc = kql_bu_options(pl, &o);
   if (rc == 0 && pl->args[0]->kind != KQL_N_NAME)
     rc = kql_bind_fail(pl->b, pl->args[0]->pos, "not supported yet: bag_unpack of an expression (give a column)");
+  if (rc == 0 && pl->p->kind == KQL_SRC_INPUT) {
+    /* the input stream: only a declared schema can say the columns now */
+    if (pl->schema)
+      rc = kql_bu_stream(pl, &o);
+    else
+      rc = kql_bind_fail(pl->b, pl->call->pos,
+                         "not supported yet: bag_unpack over the input stream without an output schema "
+                         "(declare it: evaluate bag_unpack(%s) : (*, name:type, ...), or use extend name = %s.name)",
+                         pl->args[0]->name, pl->args[0]->name);
+    kv_release(o.prefix);
+    kv_release(o.ignored);
+    return rc;
+  }
   if (rc == 0) rc = kql_plugin_input(pl);
   int bc = rc == 0 ? kql_plugin_column(pl, pl->args[0]) : -1;
   if (bc < 0) {

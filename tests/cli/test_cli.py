@@ -174,8 +174,29 @@ def test_stats_report():
     check(got == [(10, "WppMiscEmitter_cpp14", 1), (11, "WppMiscEmitter_cpp15", 1)], "WPP stats per message: %s" % got)
 
 
+def test_bag_unpack_on_the_stream():
+    """evaluate bag_unpack over a trace (the input stream) with a declared
+    schema streams: same values as reading the slots one by one, one row per
+    Kernel-Network id 11 event (EXPECTED.json); without a schema it says what
+    to write instead."""
+    path = os.path.join(ETL, "Tx/KernelNetwork.etl")
+    rc, out, err = run("file:" + path, "format:json", "query:T | where EventId == 11 | project TimeCreated, EventData"
+                       " | evaluate bag_unpack(EventData) : (*, daddr:string, dport:long, size:long)")
+    unpacked = json_rows(out)
+    rc2, out2, err2 = run("file:" + path, "format:json", "query:T | where EventId == 11 | project TimeCreated,"
+                          " daddr = tostring(EventData.daddr), dport = tolong(EventData.dport), size = tolong(EventData.size)")
+    members = json_rows(out2)
+    want = EXPECTED["Tx/KernelNetwork.etl"]["events_by_provider"]["7dd42a49-5329-4832-8dfd-43d979153a88"]["11"]
+    check(rc == 0 and rc2 == 0 and len(unpacked) == want, "bag_unpack streams %d rows (want %d): %s" % (len(unpacked), want, err[:200]))
+    check(unpacked == members, "bag_unpack with a schema equals member access")
+    check(unpacked and list(unpacked[0].keys()) == ["TimeCreated", "daddr", "dport", "size"], "declared columns, in order")
+    rc, out, err = run("file:" + path, "format:json", "query:T | evaluate bag_unpack(EventData)")
+    check(rc == 4 and "output schema" in err and "EventData.name" in err, "no schema on the stream: a clear error: %s" % err[:300])
+
+
 for t in [test_usage_errors, test_query_errors, test_json_rows_kernel_network, test_every_sample_count,
-          test_csv_and_out_file, test_standalone_query, test_seed_netflow_query, test_stats_report]:
+          test_csv_and_out_file, test_standalone_query, test_seed_netflow_query, test_stats_report,
+          test_bag_unpack_on_the_stream]:
     before = failed
     try:
         t()
