@@ -56,6 +56,14 @@ static inline uint64_t kql_h3_set_digit(uint64_t h, int r, int d) {
   return (h & ~((uint64_t)7 << sh)) | ((uint64_t)d << sh);
 }
 
+/* ---- IJK lattice helpers (fn_geo_h3_proj.c) ---- */
+/* The unit vector of each direction digit 0..6. */
+extern const h3_ijk kql_h3_unit[7];
+/* Canonical IJK form: no negative component, at least one zero. */
+h3_ijk kql_h3_ijk_norm(h3_ijk c);
+/* The direction digit of a unit vector (after normalizing), 7 if none. */
+int kql_h3_ijk_digit(h3_ijk c);
+
 /* ---- projection and index (fn_geo_h3_proj.c) ---- */
 /* Cell containing (lat, lng) in radians at res 0..15. */
 uint64_t kql_h3_from_geo(double lat, double lng, int res);

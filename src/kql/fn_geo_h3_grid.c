@@ -16,20 +16,7 @@ uint64_t kql_h3_rotate(uint64_t h, bool ccw);
 uint64_t kql_h3_rotate_pent_ccw(uint64_t h);
 
 static const int ROT_DIGIT_CCW[8] = {0, 5, 3, 1, 6, 4, 2, 7};
-static const h3_ijk UNIT[7] = {{0, 0, 0}, {0, 0, 1}, {0, 1, 0}, {0, 1, 1},
-                               {1, 0, 0}, {1, 0, 1}, {1, 1, 0}};
-
-static h3_ijk norm(h3_ijk c) {
-  if (c.i < 0) { c.j -= c.i; c.k -= c.i; c.i = 0; }
-  if (c.j < 0) { c.i -= c.j; c.k -= c.j; c.j = 0; }
-  if (c.k < 0) { c.i -= c.k; c.j -= c.k; c.k = 0; }
-  int m = c.i < c.j ? c.i : c.j;
-  if (c.k < m) m = c.k;
-  c.i -= m;
-  c.j -= m;
-  c.k -= m;
-  return c;
-}
+#define UNIT kql_h3_unit
 
 /* Moving from child digit d by direction dir: the new child digit and the
  * direction (0 = none) the parent must move. Derived from the lattice: the
@@ -39,13 +26,11 @@ static void digit_step(int d, int dir, bool ccw, int *nd, int *carry) {
   h3_ijk s = {UNIT[d].i + UNIT[dir].i, UNIT[d].j + UNIT[dir].j, UNIT[d].k + UNIT[dir].k};
   for (int a = 0; a < 7; a++) {
     h3_ijk p = kql_h3_down7(UNIT[a], ccw);
-    h3_ijk r = norm((h3_ijk){s.i - p.i, s.j - p.j, s.k - p.k});
-    for (int e = 0; e < 7; e++) {
-      if (r.i == UNIT[e].i && r.j == UNIT[e].j && r.k == UNIT[e].k) {
-        *nd = e;
-        *carry = a;
-        return;
-      }
+    int e = kql_h3_ijk_digit((h3_ijk){s.i - p.i, s.j - p.j, s.k - p.k});
+    if (e < 7) {
+      *nd = e;
+      *carry = a;
+      return;
     }
   }
   *nd = d;

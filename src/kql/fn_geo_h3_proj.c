@@ -22,12 +22,13 @@ static const double SIN60 = 0.8660254037844386467637231707529361834714;
 
 enum { OV_NONE = 0, OV_EDGE = 1, OV_NEW_FACE = 2 };
 
-static const h3_ijk UNIT[7] = {{0, 0, 0}, {0, 0, 1}, {0, 1, 0}, {0, 1, 1},
+const h3_ijk kql_h3_unit[7] = {{0, 0, 0}, {0, 0, 1}, {0, 1, 0}, {0, 1, 1},
                                {1, 0, 0}, {1, 0, 1}, {1, 1, 0}};
+#define UNIT kql_h3_unit
 
 static bool class3(int res) { return (res & 1) != 0; }
 
-static h3_ijk ijk_norm(h3_ijk c) {
+h3_ijk kql_h3_ijk_norm(h3_ijk c) {
   if (c.i < 0) { c.j -= c.i; c.k -= c.i; c.i = 0; }
   if (c.j < 0) { c.i -= c.j; c.k -= c.j; c.j = 0; }
   if (c.k < 0) { c.i -= c.k; c.j -= c.k; c.k = 0; }
@@ -50,8 +51,8 @@ static h3_ijk ijk_scale(h3_ijk a, int s) {
   h3_ijk c = {a.i * s, a.j * s, a.k * s};
   return c;
 }
-static int ijk_digit(h3_ijk c) {
-  c = ijk_norm(c);
+int kql_h3_ijk_digit(h3_ijk c) {
+  c = kql_h3_ijk_norm(c);
   for (int d = 0; d < 7; d++)
     if (c.i == UNIT[d].i && c.j == UNIT[d].j && c.k == UNIT[d].k) return d;
   return 7;
@@ -70,7 +71,7 @@ static const ijk_map ROT_CW = {{1, 0, 1}, {1, 1, 0}, {0, 1, 1}};
 
 static h3_ijk ijk_apply(h3_ijk c, const ijk_map *m) {
   h3_ijk r = ijk_add(ijk_add(ijk_scale(m->vi, c.i), ijk_scale(m->vj, c.j)), ijk_scale(m->vk, c.k));
-  return ijk_norm(r);
+  return kql_h3_ijk_norm(r);
 }
 
 /* Parent lattice point of a child one resolution finer: the inverse of the
@@ -86,7 +87,7 @@ static h3_ijk ijk_up7(h3_ijk c, bool ccw) {
     p.j = (int)lround((3 * (double)b - a) / 7.0);
   }
   p.k = 0;
-  return ijk_norm(p);
+  return kql_h3_ijk_norm(p);
 }
 
 h3_ijk kql_h3_down7(h3_ijk c, bool ccw);
@@ -109,7 +110,7 @@ static h3_ijk hex2d_to_ijk(double x, double y) {
   if (dq > dr && dq > ds) rq = -rr - rs;
   else if (dr > ds) rr = -rq - rs;
   h3_ijk c = {(int)(rq + rr), (int)rr, 0};
-  return ijk_norm(c);
+  return kql_h3_ijk_norm(c);
 }
 
 static double pos_angle(double a) {
@@ -268,7 +269,7 @@ uint64_t kql_h3_from_geo(double lat, double lng, int res) {
     bool ccw = class3(r + 1);
     c = ijk_up7(c, ccw);
     h3_ijk center = kql_h3_down7(c, ccw);
-    int d = ijk_digit(ijk_sub(last, center));
+    int d = kql_h3_ijk_digit(ijk_sub(last, center));
     if (d > 6) return 0;
     h = kql_h3_set_digit(h, r + 1, d);
   }
@@ -321,7 +322,7 @@ static int adjust_overage(h3_face_ijk *f, int res, bool pent_leading4, bool subs
   }
   f->face = o.face;
   for (int i = 0; i < o.ccw_rot60; i++) c = ijk_apply(c, &ROT_CCW);
-  c = ijk_norm(ijk_add(c, ijk_scale(o.translate, unit_scale(res, substrate))));
+  c = kql_h3_ijk_norm(ijk_add(c, ijk_scale(o.translate, unit_scale(res, substrate))));
   f->c = c;
   if (substrate && c.i + c.j + c.k == md) return OV_EDGE;
   return OV_NEW_FACE;
@@ -334,7 +335,7 @@ static void to_face_ijk(uint64_t h, h3_face_ijk *f) {
   f->face = kql_h3_base_home[bc][0];
   h3_ijk c = {kql_h3_base_home[bc][1], kql_h3_base_home[bc][2], kql_h3_base_home[bc][3]};
   bool overage = pent || (res > 0 && (c.i || c.j || c.k));
-  for (int r = 1; r <= res; r++) c = ijk_norm(ijk_add(kql_h3_down7(c, class3(r)), UNIT[kql_h3_digit(h, r)]));
+  for (int r = 1; r <= res; r++) c = kql_h3_ijk_norm(ijk_add(kql_h3_down7(c, class3(r)), UNIT[kql_h3_digit(h, r)]));
   f->c = c;
   if (!overage) return;
   h3_ijk orig = c;
@@ -377,7 +378,7 @@ static void face_ijk_verts(h3_face_ijk f, int *res, h3_face_ijk verts[6]) {
   }
   for (int k = 0; k < 6; k++) {
     verts[k].face = f.face;
-    verts[k].c = ijk_norm(ijk_add(c, v[k]));
+    verts[k].c = kql_h3_ijk_norm(ijk_add(c, v[k]));
   }
 }
 
@@ -459,7 +460,7 @@ static int pent_boundary(h3_face_ijk center, int res, double *lat, double *lng) 
                                   : kql_h3_face_neighbor(f.face, q);
         h3_ijk c = f.c;
         for (int i = 0; i < o.ccw_rot60; i++) c = ijk_apply(c, &ROT_CCW);
-        c = ijk_norm(ijk_add(c, ijk_scale(o.translate, unit_scale(adj, true))));
+        c = kql_h3_ijk_norm(ijk_add(c, ijk_scale(o.translate, unit_scale(adj, true))));
         double p0[2], p1[2], e0[2], e1[2], in[2];
         ijk_to_hex2d(last.c, &p0[0], &p0[1]);
         ijk_to_hex2d(c, &p1[0], &p1[1]);
