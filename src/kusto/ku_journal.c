@@ -41,6 +41,26 @@ static void ku_jpath(const ku_journal *j, uint64_t id, const char *ext, char *ou
   snprintf(out, n, "%s/%016llx.%s", j->dir, (unsigned long long)id, ext);
 }
 
+/* A journal file name "<16 hex id>.open" or ".batch": its id and extension. */
+static bool ku_journal_entry(const char *name, uint64_t *id, char ext[8]) {
+  unsigned long long v = 0;
+  ext[0] = '\0';
+  if (sscanf(name, "%16llx.%7s", &v, ext) != 2) return false;
+  *id = v;
+  return strcmp(ext, "open") == 0 || strcmp(ext, "batch") == 0;
+}
+
+/* Size of a file in bytes, 0 when it cannot be read. */
+static uint64_t ku_file_size(const char *path) {
+  plat_file *f;
+  uint64_t sz = 0;
+  if (plat_file_open_read(path, &f) == 0) {
+    plat_file_size(f, &sz);
+    plat_file_close(f);
+  }
+  return sz;
+}
+
 /* Writes destination.txt (a note for humans) unless it exists. */
 static void ku_journal_note(const char *dir, const char *engine, const char *db, const char *table) {
   char note[1200];
@@ -73,10 +93,9 @@ static void ku_journal_adopt(ku_journal *j, const char *other) {
   size_t count = 0;
   if (plat_list_dir(other, &names, &count) == 0) {
     for (size_t i = 0; i < count; i++) {
-      unsigned long long id = 0;
-      char ext[8] = "";
-      if (sscanf(names[i], "%16llx.%7s", &id, ext) != 2 || (strcmp(ext, "open") && strcmp(ext, "batch")))
-        continue;
+      uint64_t id;
+      char ext[8];
+      if (!ku_journal_entry(names[i], &id, ext)) continue;
       char from[1200], to[1200];
       snprintf(from, sizeof from, "%s/%s", other, names[i]);
       ku_jpath(j, j->next_id++, ext, to, sizeof to);
@@ -94,21 +113,13 @@ static void ku_journal_scan(ku_journal *j) {
   if (plat_list_dir(j->dir, &names, &count) != 0) return;
   j->bytes = 0;
   for (size_t i = 0; i < count; i++) {
-    unsigned long long id = 0;
-    char ext[8] = "";
-    if (sscanf(names[i], "%16llx.%7s", &id, ext) == 2 &&
-        (strcmp(ext, "open") == 0 || strcmp(ext, "batch") == 0)) {
-      if (id + 1 > j->next_id) j->next_id = id + 1;
-      char p[1200];
-      ku_jpath(j, id, ext, p, sizeof p);
-      plat_file *f;
-      uint64_t sz = 0;
-      if (plat_file_open_read(p, &f) == 0) {
-        plat_file_size(f, &sz);
-        plat_file_close(f);
-      }
-      j->bytes += sz;
-    }
+    uint64_t id;
+    char ext[8];
+    if (!ku_journal_entry(names[i], &id, ext)) continue;
+    if (id + 1 > j->next_id) j->next_id = id + 1;
+    char p[1200];
+    ku_jpath(j, id, ext, p, sizeof p);
+    j->bytes += ku_file_size(p);
   }
   plat_free_list(names, count);
 }
@@ -233,9 +244,9 @@ int ku_journal_pending(ku_journal *j, uint64_t **ids, size_t *count) {
   size_t k = 0;
   plat_mutex_lock(j->mu);
   for (size_t i = 0; i < n; i++) {
-    unsigned long long id = 0;
-    char ext[8] = "";
-    if (sscanf(names[i], "%16llx.%7s", &id, ext) != 2) continue;
+    uint64_t id;
+    char ext[8];
+    if (!ku_journal_entry(names[i], &id, ext)) continue;
     if (strcmp(ext, "open") == 0 && (j->open_file == NULL || id != j->open_id)) {
       if (ku_journal_salvage(j, id) == 0) out[k++] = id;
     } else if (strcmp(ext, "batch") == 0) {
@@ -308,12 +319,7 @@ int ku_journal_ack(ku_journal *j, uint64_t id) {
   if (!j->dir) return 0;
   char p[1200];
   ku_jpath(j, id, "batch", p, sizeof p);
-  plat_file *f;
-  uint64_t sz = 0;
-  if (plat_file_open_read(p, &f) == 0) {
-    plat_file_size(f, &sz);
-    plat_file_close(f);
-  }
+  uint64_t sz = ku_file_size(p);
   int rc = plat_remove(p);
   plat_mutex_lock(j->mu);
   if (rc == 0) j->bytes -= sz <= j->bytes ? sz : j->bytes;

@@ -239,6 +239,21 @@ static void test_codecs(void) {
   kv_buf_free(&b);
 }
 
+/* Deletes two emptied journal directories (each holds only destination.txt
+ * and lock) and their root, through the platform layer (Windows cannot
+ * delete open files: the journals are closed first). */
+static void remove_journal_dirs(char dirs[2][700], const char *root) {
+  for (int i = 0; i < 2; i++) {
+    char p[760];
+    snprintf(p, sizeof p, "%s/destination.txt", dirs[i]);
+    TEST_EQ_INT(plat_remove(p), 0);
+    snprintf(p, sizeof p, "%s/lock", dirs[i]);
+    TEST_EQ_INT(plat_remove(p), 0);
+    TEST_EQ_INT(plat_remove(dirs[i]), 0);
+  }
+  TEST_EQ_INT(plat_remove(root), 0);
+}
+
 static void test_journal(void) {
   char dir[512];
   snprintf(dir, sizeof dir, "%s/e2k-kusto-unit-%u", plat_getenv("TMPDIR") ? plat_getenv("TMPDIR") : "/tmp",
@@ -288,15 +303,7 @@ static void test_journal(void) {
   snprintf(dirs[1], sizeof dirs[1], "%s", ku_journal_dir(k));
   ku_journal_close(k);
   ku_journal_close(j);
-  for (int i = 0; i < 2; i++) {
-    char p[760];
-    snprintf(p, sizeof p, "%s/destination.txt", dirs[i]);
-    TEST_EQ_INT(plat_remove(p), 0);
-    snprintf(p, sizeof p, "%s/lock", dirs[i]);
-    TEST_EQ_INT(plat_remove(p), 0);
-    TEST_EQ_INT(plat_remove(dirs[i]), 0);
-  }
-  TEST_EQ_INT(plat_remove(dir), 0);
+  remove_journal_dirs(dirs, dir);
 }
 
 /* Two runs to one destination at once: the second gets its own slot and
@@ -351,15 +358,7 @@ static void test_journal_concurrent_runs(void) {
   free(ids);
   TEST_EQ_INT((int)ku_journal_bytes(c), 0);
   ku_journal_close(c);
-  for (int i = 0; i < 2; i++) {
-    char p[760];
-    snprintf(p, sizeof p, "%s/destination.txt", dirs[i]);
-    TEST_EQ_INT(plat_remove(p), 0);
-    snprintf(p, sizeof p, "%s/lock", dirs[i]);
-    TEST_EQ_INT(plat_remove(p), 0);
-    TEST_EQ_INT(plat_remove(dirs[i]), 0);
-  }
-  TEST_EQ_INT(plat_remove(dir), 0);
+  remove_journal_dirs(dirs, dir);
 }
 
 int main(void) {
