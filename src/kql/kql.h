@@ -64,6 +64,19 @@ const kv_schema *kql_query_schema(const kql_query *q);
 bool kql_query_uses_input(const kql_query *q);
 void kql_query_set_output(kql_query *q, kql_emit_fn fn, void *ud);
 
+/* Several result tables: a batch of tabular statements (`T | count; T | take 1`)
+ * or fork gives one table each, in statement (branch) order. Count is 1 for
+ * an ordinary query; table 0 is kql_query_schema. The name is the one given by
+ * `as` (or fork's name=), else "Table_<i>". */
+int kql_query_result_count(const kql_query *q);
+const char *kql_query_result_name(const kql_query *q, int i);
+const kv_schema *kql_query_result_schema(const kql_query *q, int i);
+/* Called before the rows of result table i >= 1 go to the emit callback (table
+ * 0 streams first; the others are kept and come at kql_query_finish). Return
+ * non-zero to stop. */
+typedef int (*kql_table_fn)(void *ud, int i);
+void kql_query_set_table_start(kql_query *q, kql_table_fn fn, void *ud);
+
 /* Pushes one input row. Returns 0, a positive value when the output callback
  * asked to stop, or negative on a runtime error (err filled). */
 int kql_query_push(kql_query *q, const kql_row *row, kql_error *err);

@@ -2139,6 +2139,13 @@ int kql_bind_tabular(kql_binder *b, kql_node *n, kql_scope *sc, kql_pipe *p) {
           kql_schema_copy(b, &p->schema, &e->table->schema);
         } else {
           rc = kql_bind_tabular(b, e->node, e->scope, p);
+          if (rc == 0 && p->kind != KQL_SRC_INPUT && kql_node_is_materialize(e->node)) {
+            /* materialize(): run once, every later use reads the same rows */
+            kv_schema keep = p->schema;
+            e->table = kql_pipe_materialize(b, p, n->pos);
+            if (!e->table) rc = -1;
+            p->schema = keep;
+          }
         }
         break;
       }
@@ -2156,6 +2163,10 @@ int kql_bind_tabular(kql_binder *b, kql_node *n, kql_scope *sc, kql_pipe *p) {
       }
       if (!b->q->input) {
         rc = kql_bind_fail(b, n->pos, "unknown table '%s' (no input stream: use datatable, print or range)", n->name);
+        break;
+      }
+      if (b->input_name && strcmp(b->input_name, n->name)) { /* another batch statement's input */
+        rc = kql_bind_fail(b, n->pos, "unknown table '%s' (the input stream is '%s')", n->name, b->input_name);
         break;
       }
       if (b->input_used) {
@@ -2307,15 +2318,16 @@ static int kql_bind_query_inner(kql_binder *bp, kql_query *q, kql_node *root) {
       continue;
     }
     last = st;
+    kql_batch_note(bp, st, sc);
   }
   if (!last) return kql_bind_fail(bp, root->end, "the query has no tabular expression");
-  for (int i = 0; i < root->nkids; i++)
-    if (root->kids[i] != last && root->kids[i]->kind != KQL_N_LET && root->kids[i]->kind != KQL_N_SET &&
-        root->kids[i]->kind != KQL_N_DECLARE)
-      return kql_bind_fail(bp, root->kids[i]->pos, "not supported yet: several result tables");
-  if (!kql_is_tabular_node(bp, last, sc) && last->kind != KQL_N_NAME && last->kind != KQL_N_CALL &&
-      !kql_scx_is_pattern_ref(bp, last, sc))
-    return kql_bind_fail(bp, last->pos, "the query's result must be a table");
+  for (int i = 0; i < bp->nstmts; i++) {
+    kql_node *rs = bp->stmts[i];
+    if (!kql_is_tabular_node(bp, rs, sc) && rs->kind != KQL_N_NAME && rs->kind != KQL_N_CALL &&
+        !kql_scx_is_pattern_ref(bp, rs, sc))
+      return kql_bind_fail(bp, rs->pos, "the query's result must be a table");
+  }
+  if (kql_batch_needed(bp)) return kql_bind_batch(bp, q); /* several result tables */
   kql_pipe p;
   memset(&p, 0, sizeof p);
   if (kql_bind_tabular(bp, last, sc, &p)) {

@@ -55,6 +55,9 @@ typedef struct kql_binder {
   int depth;
   int colnum; /* Column1, Column2 ... */
   kql_ent *all;
+  kql_node **stmts;        /* result statements in order (kql_bind_batch.c) */
+  kql_scope **stmt_scopes; /* per statement: the names defined before it */
+  int nstmts, stmt_cap;
 } kql_binder;
 
 /* Records a bind error at byte offset pos (first wins); returns -1. */
@@ -116,5 +119,14 @@ int kql_bind_pattern_ref(kql_binder *b, kql_node *n, kql_scope *sc, kql_pipe *p)
 /* pack_all(flag), bag_pack_columns, estimate_data_size, column_names_of
  * (kql_bind_scalars.c): true when n is one of them (*out = bound or NULL). */
 bool kql_bind_scalars_call(kql_binder *b, kql_node *n, const kv_schema *row, kql_scope *sc, kql_expr **out);
+
+/* Several result tables (kql_bind_batch.c): records a result statement with
+ * the names defined so far; true when the query has several statements or a
+ * final fork; binds them all into q. */
+void kql_batch_note(kql_binder *b, kql_node *st, kql_scope *sc);
+bool kql_batch_needed(kql_binder *b);
+int kql_bind_batch(kql_binder *b, kql_query *q);
+/* materialize(x), maybe in parentheses: a let-bound table evaluated once. */
+bool kql_node_is_materialize(const kql_node *n);
 
 #endif

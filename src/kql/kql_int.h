@@ -279,6 +279,12 @@ struct kql_query {
   kql_expr **exprs;
   int nexprs;
   int64_t rows_in;
+  /* several result tables (batches, fork; kql_results.h): 0 = one table, the
+   * chain above; otherwise head is the input chain (or NULL) */
+  struct kql_result *results;
+  int nresults;
+  kql_table_fn on_table;
+  void *on_table_ud;
 };
 
 /* Binder entry (kql_bind.c): builds the operator chain into q. */

@@ -310,6 +310,7 @@ typedef struct {
   int64_t limit;
   kql_sort_item *items;
   size_t n, cap;
+  size_t next_seq; /* arrival number (ties keep input order) */
   int in_cols;
 } kql_op_sort;
 
@@ -323,8 +324,21 @@ static int kql_sort_cmp(const void *a, const void *b) {
   }
   return x->seq < y->seq ? -1 : x->seq > y->seq ? 1 : 0;
 }
+/* top N: once 2N + 1024 rows are held, keep only the best N (memory and
+ * time stay O(N) per row instead of sorting every input row at the end). */
+static void kql_sort_prune(kql_op_sort *s) {
+  kql_sort_cmp_ctx = s;
+  qsort(s->items, s->n, sizeof(kql_sort_item), kql_sort_cmp);
+  for (size_t i = (size_t)s->limit; i < s->n; i++) {
+    kql_row_release(s->items[i].row, s->base.ncols);
+    kql_row_release(s->items[i].keys, s->nkeys);
+  }
+  s->n = (size_t)s->limit;
+}
 static int kql_sort_push(kql_op *op, const kql_xrow *row) {
   kql_op_sort *s = (kql_op_sort *)op;
+  if (s->limit >= 0 && s->limit < ((int64_t)1 << 40) && s->n >= (size_t)s->limit * 2 + 1024)
+    kql_sort_prune(s);
   if (s->n == s->cap) {
     s->cap = s->cap ? s->cap * 2 : 64;
     s->items = kv_realloc(s->items, sizeof(kql_sort_item) * s->cap);
@@ -337,7 +351,7 @@ static int kql_sort_push(kql_op *op, const kql_xrow *row) {
   it->keys = kv_malloc(sizeof(kv_value) * (size_t)(s->nkeys ? s->nkeys : 1));
   for (int k = 0; k < s->nkeys; k++) it->keys[k] = kql_owned(kql_eval(s->keys[k].e, &c));
   it->row = kql_row_materialize(row, op->ncols);
-  it->seq = s->n;
+  it->seq = s->next_seq++;
   s->n++;
   return op->ex->failed ? -1 : 0;
 }

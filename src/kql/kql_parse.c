@@ -1916,17 +1916,26 @@ static kql_node *kql_p_operator(kql_parser *p) {
     op->kind = KQL_N_GENERIC;
     int n = 0;
     while (kql_p_punct(p, 0, "(") || (kql_p_is_ident(p, 0) && kql_p_punct(p, 1, "="))) {
+      /* each branch: a "fork" clause; str = its name= (kql_bind_batch.c) */
+      kql_node *br = kql_p_clause(p, "fork");
+      br->str = "";
       if (!kql_p_punct(p, 0, "(")) {
+        br->str = kql_arena_strdup(p->a, TOK(p)->text, TOK(p)->text_len);
+        br->str_len = TOK(p)->text_len;
         kql_p_advance(p);
         kql_p_advance(p);
       }
       if (kql_p_expect_punct(p, "(")) return NULL;
       for (;;) {
-        if (!kql_p_operator(p)) return NULL;
+        kql_node *sub = kql_p_operator(p);
+        if (!sub) return NULL;
+        kql_node_add(p->a, br, sub);
         if (!kql_p_punct(p, 0, "|")) break;
         kql_p_advance(p);
       }
       if (kql_p_expect_punct(p, ")")) return NULL;
+      kql_p_finish(p, br);
+      kql_node_add(p->a, op, br);
       n++;
     }
     if (!n) {

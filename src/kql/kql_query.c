@@ -10,6 +10,7 @@
 
 #include "kql/kql_int.h"
 #include "kql/kql_parse.h"
+#include "kql/kql_results.h"
 
 int kql_query_compile(kql_query **out, const char *text, size_t len, const kql_options *opt,
                       kql_error *err) {
@@ -82,7 +83,9 @@ int kql_query_finish(kql_query *q, kql_error *err) {
   kql_error tmp;
   q->ex.err = err ? err : &tmp;
   int rc;
-  if (q->src_kind == KQL_SRC_INPUT)
+  if (q->nresults) /* several result tables (kql_results.c) */
+    rc = kql_results_finish(q);
+  else if (q->src_kind == KQL_SRC_INPUT)
     rc = kql_op_finish(q->head);
   else
     rc = kql_run_source(&q->ex, q->src_kind, q->src_table, q->range_from, q->range_to,
@@ -94,6 +97,7 @@ int kql_query_finish(kql_query *q, kql_error *err) {
 void kql_query_free(kql_query *q) {
   if (!q) return;
   kql_op_free_chain(q->head);
+  kql_results_free(q);
   for (int i = 0; i < q->ntables; i++) kql_table_free(q->tables[i]);
   free(q->tables);
   kv_release(q->range_from);
