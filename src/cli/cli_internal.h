@@ -6,6 +6,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "cli/cli_options.h"
 #include "decode/decode.h"
@@ -27,6 +28,7 @@ typedef struct cli_pipeline {
   dec_context *dec;
   kql_query *query;             /* NULL: all event columns go to the sink */
   sink *out;
+  FILE *out_file;               /* the text sink's file (schema lines), or NULL */
   uint64_t events_read;
   uint64_t start_ns;
 } cli_pipeline;
@@ -48,6 +50,10 @@ void cli_progress_update(cli_pipeline *p, bool final);
 /* format: key, or table on a terminal and JSON lines otherwise. */
 sink_text_format cli_text_format(const cli_config *cfg);
 int cli_run_rows(cli_pipeline *p);
+/* schema:true: the "#schema name:type,..." line before a table's rows. */
+void cli_print_schema_line(FILE *f, const kv_schema *s);
+/* Several result tables: marker, schema line and open for table i (cli_loop.c). */
+int cli_begin_table(cli_pipeline *p, int i, char *err, size_t err_len);
 int cli_run_stats(cli_pipeline *p);
 int cli_selftest(void);
 /* Closes the sink; for Kusto, a second Ctrl-C during the final upload stops it. */

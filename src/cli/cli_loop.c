@@ -2,6 +2,7 @@
  * The run loop: every event is observed by the decoder (cheap, learns in-stream
  * metadata), bound to the lazy row, then either pushed into the query or
  * written whole to the sink. Also the progress line. */
+#include <stdio.h>
 #include <string.h>
 
 #include "cli/cli.h"
@@ -9,6 +10,7 @@
 #include "platform/platform.h"
 
 typedef struct cli_emit {
+  cli_pipeline *p;
   sink *out;
   char err[512];
   int failed;
@@ -18,6 +20,28 @@ typedef struct cli_emit {
 static int cli_emit_row(void *ud, const kv_value *vals, int count) {
   cli_emit *e = ud;
   int rc = e->out->vt->write(e->out, vals, count, e->err, sizeof e->err);
+  if (rc < 0) e->failed = 1;
+  if (rc > 0) e->reader_gone = 1;
+  return rc != 0;
+}
+
+int cli_begin_table(cli_pipeline *p, int i, char *err, size_t err_len) {
+  sink *out = p->out;
+  if (!out->vt->table) {
+    snprintf(err, err_len, "the query gives several result tables; this output takes one");
+    return -1;
+  }
+  int rc = out->vt->table(out, kql_query_result_name(p->query, i), err, err_len);
+  if (rc) return rc;
+  const kv_schema *schema = kql_query_result_schema(p->query, i);
+  if (p->cfg->schema_line && p->out_file) cli_print_schema_line(p->out_file, schema);
+  return out->vt->open(out, schema, err, err_len);
+}
+
+/* The engine's table-start callback: tables 1.. of a multi-table result. */
+static int cli_table_start(void *ud, int i) {
+  cli_emit *e = ud;
+  int rc = cli_begin_table(e->p, i, e->err, sizeof e->err);
   if (rc < 0) e->failed = 1;
   if (rc > 0) e->reader_gone = 1;
   return rc != 0;
@@ -56,12 +80,13 @@ int cli_run_rows(cli_pipeline *p) {
   /* Without a query EventData is only printed: let the decoder write its JSON. */
   if (!p->query) row_event_set_raw_json(&row, true);
   kql_row krow = row_event_as_kql_row(&row);
-  cli_emit emit = {p->out, "", 0, 0};
+  cli_emit emit = {p, p->out, "", 0, 0};
   kql_error qe;
   memset(&qe, 0, sizeof qe);
   int rc = E2K_EXIT_OK;
   bool progress = cli_progress_wanted(p);
   if (p->query) kql_query_set_output(p->query, cli_emit_row, &emit);
+  if (p->query) kql_query_set_table_start(p->query, cli_table_start, &emit);
 
   if (p->reader || p->live) {
     const etl_event *ev;

@@ -47,7 +47,7 @@ static int cli_load_query(const char *q, char **text, size_t *len, const char **
   return 0;
 }
 
-static void cli_print_schema_line(FILE *f, const kv_schema *s) {
+void cli_print_schema_line(FILE *f, const kv_schema *s) {
   fputs("#schema ", f);
   for (int i = 0; i < s->count; i++) fprintf(f, "%s%s:%s", i ? "," : "", s->cols[i].name, kv_type_name(s->cols[i].type));
   fputc('\n', f);
@@ -157,6 +157,12 @@ int e2k_cli_main(int argc, char **argv) {
       rc = E2K_EXIT_QUERY;
       goto done;
     }
+    if (cfg.kusto_used && kql_query_result_count(p.query) > 1) {
+      cli_error("the query gives %d result tables; an upload to Kusto takes exactly one "
+                "(keep one tabular statement, or one fork branch)", kql_query_result_count(p.query));
+      rc = E2K_EXIT_USAGE;
+      goto done;
+    }
   }
 
   if (has_source) {
@@ -190,8 +196,12 @@ int e2k_cli_main(int argc, char **argv) {
   rc = cli_make_sink(&cfg, &out_file, &p.out);
   if (rc != E2K_EXIT_OK) goto done;
   const kv_schema *schema = p.query ? kql_query_schema(p.query) : row_event_schema();
-  if (cfg.schema_line) cli_print_schema_line(out_file, schema);
-  if (p.out->vt->open(p.out, schema, err, sizeof err) < 0) {
+  p.out_file = out_file;
+  bool several = p.query && kql_query_result_count(p.query) > 1;
+  if (!several && cfg.schema_line) cli_print_schema_line(out_file, schema);
+  /* several result tables: table 0's marker, schema line and open */
+  if (several ? cli_begin_table(&p, 0, err, sizeof err) < 0
+              : p.out->vt->open(p.out, schema, err, sizeof err) < 0) {
     cli_error("%s", err);
     rc = cfg.kusto_used ? E2K_EXIT_UPLOAD : E2K_EXIT_RUNTIME;
     goto done;

@@ -27,6 +27,10 @@ typedef struct sink_vtable {
   /* Flushes everything; after close only destroy may be called. */
   int (*close)(sink *s, char *err, size_t err_len);
   void (*destroy)(sink *s);
+  /* Queries with several result tables (docs/cli.md): ends the current table
+   * and writes the marker of the next one, called `name`; open() with its
+   * schema follows, then its rows. NULL: the sink takes one table only. */
+  int (*table)(sink *s, const char *name, char *err, size_t err_len);
 } sink_vtable;
 
 struct sink {

@@ -30,7 +30,10 @@ typedef struct sink_text {
   size_t pending_rows;
   int *widths;
   bool header_done;
+  int tables;            /* result tables begun through table() */
 } sink_text;
+
+static void sink_text_reset(sink_text *t);
 
 /* Counts UTF-8 code points (display width approximation). */
 static size_t sink_text_width(const char *s, size_t len) {
@@ -45,6 +48,7 @@ static void sink_text_cell(kv_buf *b, kv_value v) { kv_to_text(b, v); }
 
 static int sink_text_open(sink *s, const kv_schema *schema, char *err, size_t err_len) {
   sink_text *t = (sink_text *)s;
+  sink_text_reset(t); /* a later result table: the previous one's state goes */
   t->schema.count = schema->count;
   t->schema.cols = kv_calloc((size_t)schema->count + 1, sizeof(kv_column));
   for (int i = 0; i < schema->count; i++) {
@@ -231,9 +235,8 @@ static int sink_text_close(sink *s, char *err, size_t err_len) {
   return 0;
 }
 
-static void sink_text_destroy(sink *s) {
-  sink_text *t = (sink_text *)s;
-  if (t->owns_file && t->out) fclose(t->out);
+/* Frees what open() built for one result table. */
+static void sink_text_reset(sink_text *t) {
   for (int i = 0; i < t->schema.count; i++) free((char *)t->schema.cols[i].name);
   free(t->schema.cols);
   if (t->pending) {
@@ -247,11 +250,55 @@ static void sink_text_destroy(sink *s) {
     free(t->json_key_lens);
     free(t->json_memo);
   }
+  t->schema.cols = NULL;
+  t->schema.count = 0;
+  t->pending = NULL;
+  t->pending_rows = 0;
+  t->widths = NULL;
+  t->json_keys = NULL;
+  t->json_key_lens = NULL;
+  t->json_memo = NULL;
+  t->header_done = false;
+}
+
+static void sink_text_destroy(sink *s) {
+  sink_text *t = (sink_text *)s;
+  if (t->owns_file && t->out) fclose(t->out);
+  sink_text_reset(t);
   kv_buf_free(&t->line);
   free(t);
 }
 
-static const sink_vtable sink_text_vt = {"text", sink_text_open, sink_text_write, NULL, sink_text_close, sink_text_destroy};
+/* Next result table: the current one is written out, then the marker line:
+ * {"$table":"name"} for JSON, "#table name" for CSV and the console table
+ * (which also leaves an empty line between tables). */
+static int sink_text_table(sink *s, const char *name, char *err, size_t err_len) {
+  sink_text *t = (sink_text *)s;
+  if (t->format == SINK_FORMAT_JSON && t->line.len) fwrite(t->line.data, 1, t->line.len, t->out);
+  if (t->format == SINK_FORMAT_TABLE && t->widths) sink_table_flush_pending(t);
+  t->line.len = 0;
+  if (t->format == SINK_FORMAT_JSON) {
+    kv_buf_puts(&t->line, "{\"$table\":");
+    kv_buf_json_string(&t->line, name, strlen(name));
+    kv_buf_puts(&t->line, "}\n");
+  } else {
+    if (t->format == SINK_FORMAT_TABLE && t->tables) kv_buf_putc(&t->line, '\n');
+    kv_buf_puts(&t->line, "#table ");
+    kv_buf_puts(&t->line, name);
+    kv_buf_putc(&t->line, '\n');
+  }
+  fwrite(t->line.data, 1, t->line.len, t->out);
+  t->line.len = 0;
+  t->tables++;
+  if (ferror(t->out)) {
+    if (errno == EPIPE) return 1;
+    snprintf(err, err_len, "cannot write output: %s", strerror(errno));
+    return -1;
+  }
+  return 0;
+}
+
+static const sink_vtable sink_text_vt = {"text", sink_text_open, sink_text_write, NULL, sink_text_close, sink_text_destroy, sink_text_table};
 
 sink *sink_text_new(sink_text_format format, FILE *out, bool owns_file) {
   sink_text *t = kv_calloc(1, sizeof *t);

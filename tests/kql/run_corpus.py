@@ -274,9 +274,21 @@ def run_case(exe, cli, qfile):
 
 
 def parse_output(out):
+    """Columns, types and rows of the first result table. A query with several
+    result tables (batches, fork; docs/cli.md) starts each with a line
+    {"$table": name}; the corpus keeps the first table's rows
+    (materialize-function-01, series-fit-poly-function-00)."""
     lines = [l for l in out.split('\n') if l.strip()]
     cols, types, rows = None, None, []
+    tables = 0
     for l in lines:
+        if l.startswith('{"$table":'):
+            t = json.loads(l)
+            if isinstance(t, dict) and list(t) == ['$table']:
+                tables += 1
+                if tables > 1:
+                    break
+                continue
         if l.startswith('#schema'):
             spec = l[len('#schema'):].strip()
             cols, types = [], []

@@ -43,6 +43,17 @@ static int golden_emit(void *ud, const kv_value *vals, int count) {
   return 0;
 }
 
+/* Several result tables: "table <i> <name>" before the rows of table i >= 1
+ * (a query with one result table never calls it). */
+static kql_query *golden_query;
+static int golden_table(void *ud, int i) {
+  kv_buf *log = ud;
+  char line[300];
+  snprintf(line, sizeof line, "table %d %s\n", i, kql_query_result_name(golden_query, i));
+  kv_buf_puts(log, line);
+  return 0;
+}
+
 /* Parses "a:int,t:datetime". */
 static int golden_schema(const char *s, kv_schema *out) {
   out->count = 0;
@@ -106,6 +117,8 @@ static void golden_run(const char *query, const char *schema_text, const char *a
   }
   if (want_error) kv_buf_puts(out, "(compiled without error)\n");
   kql_query_set_output(q, golden_emit, out);
+  golden_query = q;
+  kql_query_set_table_start(q, golden_table, out);
   const char *a = actions;
   while (a && *a) {
     const char *nl = strchr(a, '\n');
