@@ -814,6 +814,8 @@ static kql_expr *kql_bind_user_fn(kql_binder *b, kql_node *n, kql_ent *f, const 
   kql_node *body = f->node->kids[1];
   kql_scope *fs = kql_arena_alloc(b->a, sizeof *fs);
   fs->parent = f->scope;
+  n = kql_bind_named_args(b, n, params); /* f(c=7, a=12) */
+  if (!n) return NULL;
   if (n->nkids > params->nkids) {
     kql_bind_fail(b, n->pos, "function %s: too many arguments", n->name);
     return NULL;
@@ -988,6 +990,7 @@ static kql_expr *kql_bind_call(kql_binder *b, kql_node *n, const kv_schema *row,
   {
     kql_expr *se; /* column- and table-valued arguments (kql_bind_scalars.c) */
     if (kql_bind_scalars_call(b, n, row, sc, &se)) return se;
+    if (kql_bind_assert_call(b, n, row, sc, &se)) return se;
   }
   const kql_fn_def *fn = kql_fn_lookup(name, n->name_len);
   if (!fn) {
@@ -2043,12 +2046,23 @@ static int kql_bind_print(kql_binder *b, kql_node *n, kql_scope *sc, kql_pipe *p
     kql_xrow empty;
     memset(&empty, 0, sizeof empty);
     c.row = &empty;
+    kql_error ferr; /* the function's own message (kql_fold may have left an older one in b->err) */
+    memset(&ferr, 0, sizeof ferr);
+    kql_error *saved = b->q->ex.err;
+    b->q->ex.err = &ferr;
     vals[nvals++] = kql_eval(e, &c);
+    b->q->ex.err = saved;
     kv_type t = e->type;
     kql_expr_free(e);
     if (b->q->ex.failed) {
       b->q->ex.failed = false;
-      rc = kql_bind_fail(b, en->pos, "%s", "evaluation failed");
+      if (ferr.message[0] && !b->failed) {
+        b->failed = true;
+        *b->err = ferr;
+        rc = -1;
+      } else {
+        rc = kql_bind_fail(b, en->pos, "%s", "evaluation failed");
+      }
       break;
     }
     kql_schema_add(b, &s, kql_unique_name(b, &s, name), t);
@@ -2200,6 +2214,11 @@ int kql_bind_tabular(kql_binder *b, kql_node *n, kql_scope *sc, kql_pipe *p) {
       if (e && e->kind == KQL_ENT_FUNC) {
         kql_node *params = e->node->kids[0];
         kql_node *body = e->node->kids[1];
+        n = kql_bind_named_args(b, n, params); /* T(name=value) */
+        if (!n) {
+          rc = -1;
+          break;
+        }
         kql_scope *fs = kql_arena_alloc(b->a, sizeof *fs);
         fs->parent = e->scope;
         for (int i = 0; i < params->nkids; i++) {

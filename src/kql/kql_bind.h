@@ -126,6 +126,14 @@ bool kql_bind_scalars_call(kql_binder *b, kql_node *n, const kv_schema *row, kql
 void kql_batch_note(kql_binder *b, kql_node *st, kql_scope *sc);
 bool kql_batch_needed(kql_binder *b);
 int kql_bind_batch(kql_binder *b, kql_query *q);
+/* f(name=value, ...) of a let-bound function (kql_bind_fnargs.c): the call
+ * with its arguments in parameter order (call itself when none is named);
+ * NULL after a bind error. */
+kql_node *kql_bind_named_args(kql_binder *b, kql_node *call, const kql_node *params);
+/* assert(condition, message) (kql_bind_assert.c): true when n is that call
+ * (*out = the constant true, or NULL after the bind error). */
+bool kql_bind_assert_call(kql_binder *b, kql_node *n, const kv_schema *row, kql_scope *sc,
+                          kql_expr **out);
 /* materialize(x), maybe in parentheses: a let-bound table evaluated once. */
 bool kql_node_is_materialize(const kql_node *n);
 
