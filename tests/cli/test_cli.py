@@ -194,9 +194,35 @@ def test_bag_unpack_on_the_stream():
     check(rc == 4 and "output schema" in err and "EventData.name" in err, "no schema on the stream: a clear error: %s" % err[:300])
 
 
+def test_several_result_tables():
+    """A batch of statements and a fork over the input stream (docs/cli.md): one
+    table per statement / branch, each after a {"$table": name} line; every
+    statement sees every event (EXPECTED.json counts); csv marks tables with
+    '#table name'; an upload refuses several tables before reading input."""
+    path = os.path.join(ETL, "Tx/KernelNetwork.etl")
+    exp = EXPECTED["Tx/KernelNetwork.etl"]
+    n11 = exp["events_by_provider"]["7dd42a49-5329-4832-8dfd-43d979153a88"]["11"]
+    q = ("query:T | count; T | where EventId == 11 | count | as Net;"
+         " T | fork (take 2 | project EventId) Ids=(where EventId == 11 | summarize n = count())")
+    rc, out, err = run("file:" + path, "format:json", q)
+    lines = json_rows(out)
+    names = [l["$table"] for l in lines if list(l) == ["$table"]]
+    check(rc == 0 and names == ["Table_0", "Net", "Table_2", "Ids"], "table markers in order: %r %s" % (names, err[:200]))
+    check(len(lines) == 9 and lines[1] == {"Count": exp["events"]} and lines[3] == {"Count": n11},
+          "batch statements each read every event: %r" % lines[:4])
+    check(len(lines) == 9 and len(lines[5]) == 1 and "EventId" in lines[5] and lines[8] == {"n": n11},
+          "fork branches share the rows: %r" % lines[4:])
+    rc, out, err = run("query:print a = 1; print b = 'x', c = 2", "format:csv")
+    check(rc == 0 and out.splitlines() == ["#table Table_0", "a", "1", "#table Table_1", "b,c", "x,2"],
+          "csv tables: %r %s" % (out, err[:200]))
+    rc, out, err = run("query:print a = 1; print b = 2", "cluster:https://example.kusto.windows.net",
+                       "database:d", "table:t")
+    check(rc == 2 and "result tables" in err, "upload of several tables refused: %d %s" % (rc, err[:200]))
+
+
 for t in [test_usage_errors, test_query_errors, test_json_rows_kernel_network, test_every_sample_count,
           test_csv_and_out_file, test_standalone_query, test_seed_netflow_query, test_stats_report,
-          test_bag_unpack_on_the_stream]:
+          test_bag_unpack_on_the_stream, test_several_result_tables]:
     before = failed
     try:
         t()
