@@ -2151,6 +2151,8 @@ int kql_bind_tabular(kql_binder *b, kql_node *n, kql_scope *sc, kql_pipe *p) {
           p->kind = KQL_SRC_TABLE;
           p->table = e->table;
           kql_schema_copy(b, &p->schema, &e->table->schema);
+        } else if (e->feed) {
+          rc = kql_batch_feed(b, e, n, p); /* materialize() over the input, used again */
         } else {
           rc = kql_bind_tabular(b, e->node, e->scope, p);
           if (rc == 0 && p->kind != KQL_SRC_INPUT && kql_node_is_materialize(e->node)) {
@@ -2159,6 +2161,8 @@ int kql_bind_tabular(kql_binder *b, kql_node *n, kql_scope *sc, kql_pipe *p) {
             e->table = kql_pipe_materialize(b, p, n->pos);
             if (!e->table) rc = -1;
             p->schema = keep;
+          } else if (rc == 0 && kql_node_is_materialize(e->node)) {
+            rc = kql_batch_feed(b, e, n, p);
           }
         }
         break;

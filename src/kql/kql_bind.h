@@ -24,6 +24,12 @@ typedef struct kql_ent {
   kv_value cval;
   kv_type ctype;
   kql_table *table;
+  /* materialize() over the input stream in a batch (kql_bind_batch.c): the
+   * chain computing it ends in the tee `feed`; each use hangs off that tee */
+  kql_op *feed, *feed_head;
+  int feed_stmt;
+  kv_schema feed_schema;
+  bool feed_serialized;
   struct kql_ent *next;
   struct kql_ent *all_next; /* every entity, to release constants */
 } kql_ent;
@@ -41,6 +47,7 @@ typedef struct kql_pipe {
   kv_schema schema; /* arena */
   bool serialized;  /* row order is defined (row_number/prev/next allowed) */
   const char *leg_name; /* union withsource: 'as' name or view name */
+  kql_op *feed;         /* input pipe fed by a shared materialize() tee, not the input itself */
 } kql_pipe;
 
 typedef struct kql_binder {
@@ -58,6 +65,8 @@ typedef struct kql_binder {
   kql_node **stmts;        /* result statements in order (kql_bind_batch.c) */
   kql_scope **stmt_scopes; /* per statement: the names defined before it */
   int nstmts, stmt_cap;
+  bool batch;   /* binding several result tables; stmt_idx = the statement */
+  int stmt_idx;
 } kql_binder;
 
 /* Records a bind error at byte offset pos (first wins); returns -1. */
@@ -134,6 +143,10 @@ kql_node *kql_bind_named_args(kql_binder *b, kql_node *call, const kql_node *par
  * (*out = the constant true, or NULL after the bind error). */
 bool kql_bind_assert_call(kql_binder *b, kql_node *n, const kv_schema *row, kql_scope *sc,
                           kql_expr **out);
+/* let m = materialize(<input stream...>) used by batch statements: the first
+ * use (p just bound) hangs a tee at the end of its chain, later uses get a
+ * pipe fed by it, so every statement sees the rows computed once. 0 or -1. */
+int kql_batch_feed(kql_binder *b, kql_ent *e, kql_node *n, kql_pipe *p);
 /* materialize(x), maybe in parentheses: a let-bound table evaluated once. */
 bool kql_node_is_materialize(const kql_node *n);
 

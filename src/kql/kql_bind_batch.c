@@ -66,6 +66,32 @@ static const char *kql_batch_as_name(const kql_node *last_op) {
   return NULL;
 }
 
+int kql_batch_feed(kql_binder *b, kql_ent *e, kql_node *n, kql_pipe *p) {
+  if (!b->batch) return 0; /* one statement: a single use anyway */
+  if (!e->feed) { /* first use: p holds the chain computing it */
+    kql_op *tee = kql_op_tee_new(&b->q->ex, p->schema.count, NULL, 0);
+    kql_pipe_append(p, tee);
+    e->feed = tee;
+    e->feed_head = p->head;
+    e->feed_schema = p->schema;
+    e->feed_serialized = p->serialized;
+    p->head = p->tail = NULL;
+  } else {
+    if (e->feed_stmt == b->stmt_idx || b->input_used)
+      return kql_bind_fail(b, n->pos, "not supported yet: reading the input stream twice in one statement");
+    p->kind = KQL_SRC_INPUT;
+    p->schema.count = 0;
+    p->schema.cols = NULL;
+    for (int i = 0; i < e->feed_schema.count; i++)
+      kql_schema_add(b, &p->schema, e->feed_schema.cols[i].name, e->feed_schema.cols[i].type);
+    p->serialized = e->feed_serialized;
+    b->input_used = true;
+  }
+  e->feed_stmt = b->stmt_idx;
+  p->feed = e->feed;
+  return 0;
+}
+
 typedef struct kql_batch {
   kql_binder *b;
   kql_query *q;
@@ -118,7 +144,10 @@ static int kql_batch_result(kql_batch *bt, kql_pipe *p, const char *name, uint32
       end = kql_op_collect_new(&bt->q->ex, r->out);
     }
     kql_pipe_append(p, end);
-    kql_batch_push_op(chains, nchains, chains_cap, p->head);
+    if (p->feed) /* after a shared materialize() of the input */
+      kql_op_tee_add(p->feed, p->head);
+    else
+      kql_batch_push_op(chains, nchains, chains_cap, p->head);
     p->head = p->tail = NULL;
     kql_pipe_free(p);
   } else {
@@ -181,7 +210,10 @@ static int kql_batch_fork_stmt(kql_batch *bt, kql_node *src, kql_node *fork, kql
   }
   if (input) {
     kql_pipe_append(&p, kql_op_tee_new(&bt->q->ex, p.schema.count, kids, nkids));
-    kql_batch_push_op(&bt->roots, &bt->nroots, &bt->roots_cap, p.head);
+    if (p.feed)
+      kql_op_tee_add(p.feed, p.head);
+    else
+      kql_batch_push_op(&bt->roots, &bt->nroots, &bt->roots_cap, p.head);
     p.head = p.tail = NULL;
   } else {
     free(kids);
@@ -211,11 +243,21 @@ int kql_bind_batch(kql_binder *b, kql_query *q) {
   bt.b = b;
   bt.q = q;
   int rc = 0;
+  b->batch = true;
   for (int k = 0; k < b->nstmts && rc == 0; k++) {
     b->input_used = false; /* each statement may read the input (kql_bind.c keeps its name) */
+    b->stmt_idx = k;
     rc = kql_batch_stmt(&bt, b->stmts[k], b->stmt_scopes[k]);
   }
   if (rc == 0 && bt.nres == 0) rc = kql_bind_fail(b, 0, "the query has no tabular expression");
+  for (kql_ent *e = b->all; e; e = e->all_next) { /* shared materialize() chains read the input */
+    if (!e->feed_head) continue;
+    if (rc)
+      kql_op_free_chain(e->feed_head);
+    else
+      kql_batch_push_op(&bt.roots, &bt.nroots, &bt.roots_cap, e->feed_head);
+    e->feed_head = NULL;
+  }
   if (rc) {
     for (int i = 0; i < bt.nroots; i++) kql_op_free_chain(bt.roots[i]);
     free(bt.roots);

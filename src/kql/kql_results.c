@@ -87,6 +87,15 @@ kql_op *kql_op_tee_new(kql_exec *ex, int ncols, kql_op **children, int nchildren
   return &t->base;
 }
 
+void kql_op_tee_add(kql_op *tee, kql_op *child) {
+  kql_op_tee *t = (kql_op_tee *)tee;
+  t->kids = kv_realloc(t->kids, sizeof(kql_op *) * (size_t)(t->nkids + 1));
+  t->done = kv_realloc(t->done, sizeof(bool) * (size_t)(t->nkids + 1));
+  t->kids[t->nkids] = child;
+  t->done[t->nkids] = false;
+  t->nkids++;
+}
+
 /* ---- end of a query with several results ---- */
 static int kql_results_emit_table(kql_query *q, const kql_table *t) {
   int n = t->schema.count;

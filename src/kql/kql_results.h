@@ -17,6 +17,7 @@ typedef struct kql_result {
 
 /* Tee: every row goes to each child chain (owned); finish/tick reach all. */
 kql_op *kql_op_tee_new(kql_exec *ex, int ncols, kql_op **children, int nchildren);
+void kql_op_tee_add(kql_op *tee, kql_op *child); /* takes ownership of the chain */
 /* End of input for a query with several results: finishes the input chain,
  * then emits table 0 (unless it streamed) and tables 1.. in order. */
 int kql_results_finish(kql_query *q);

@@ -212,6 +212,10 @@ def test_several_result_tables():
           "batch statements each read every event: %r" % lines[:4])
     check(len(lines) == 9 and len(lines[5]) == 1 and "EventId" in lines[5] and lines[8] == {"n": n11},
           "fork branches share the rows: %r" % lines[4:])
+    rc, out, err = run("file:" + path, "format:json", "query:let m = materialize(T | take 3 | extend g = new_guid()"
+                       " | project g); m | take 1; m | take 1")
+    rows = [l for l in json_rows(out) if list(l) != ["$table"]]
+    check(rc == 0 and len(rows) == 2 and rows[0] == rows[1], "materialize() over the stream is computed once: %r %s" % (rows, err[:200]))
     rc, out, err = run("query:print a = 1; print b = 'x', c = 2", "format:csv")
     check(rc == 0 and out.splitlines() == ["#table Table_0", "a", "1", "#table Table_1", "b,c", "x,2"],
           "csv tables: %r %s" % (out, err[:200]))
