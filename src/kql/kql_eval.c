@@ -150,7 +150,11 @@ kv_value kql_eval(const kql_expr *e, kql_ectx *c) {
       kv_value r = e->fn->fn(&fc, argv, e->nargs);
       for (int i = 0; i < e->nargs; i++) kv_release(argv[i]);
       if (argv != argv_small) free(argv);
-      if (ferr.message[0]) kql_exec_fail(c->ex, e->pos, "%s: %s", e->fn->name, ferr.message);
+      if (ferr.message[0]) { /* "f: why", unless the function already named itself */
+        size_t nl = strlen(e->fn->name);
+        bool named = !strncmp(ferr.message, e->fn->name, nl) && (ferr.message[nl] == ':' || ferr.message[nl] == '(');
+        kql_exec_fail(c->ex, e->pos, "%s%s%s", named ? "" : e->fn->name, named ? "" : ": ", ferr.message);
+      }
       if (e->type != KV_DYNAMIC && r.type != e->type && !kv_is_null(r)) {
         kv_value r2 = kv_convert(r, e->type);
         kv_release(r);
