@@ -25,6 +25,34 @@ static int kql_run_emit(void *ud, const kv_value *vals, int count) {
   return 0;
 }
 
+/* Several result tables: {"$table":name} and the schema line before each
+ * (the CLI's format, docs/cli.md); run_corpus.py reads the first table. */
+typedef struct kql_run_ctx {
+  kql_query *q;
+  int schema;
+} kql_run_ctx;
+
+static void kql_run_schema_line(const kv_schema *s) {
+  printf("#schema ");
+  for (int i = 0; i < s->count; i++)
+    printf("%s%s:%s", i ? "," : "", s->cols[i].name, kv_type_name(s->cols[i].type));
+  printf("\n");
+}
+
+static int kql_run_table(void *ud, int i) {
+  kql_run_ctx *c = ud;
+  kv_buf b;
+  kv_buf_init(&b);
+  kv_buf_puts(&b, "{\"$table\":");
+  const char *name = kql_query_result_name(c->q, i);
+  kv_buf_json_string(&b, name, strlen(name));
+  kv_buf_puts(&b, "}\n");
+  fwrite(b.data, 1, b.len, stdout);
+  kv_buf_free(&b);
+  if (c->schema) kql_run_schema_line(kql_query_result_schema(c->q, i));
+  return 0;
+}
+
 int main(int argc, char **argv) {
   int schema = 0;
   const char *path = NULL;
@@ -63,14 +91,11 @@ int main(int argc, char **argv) {
     kv_buf_free(&text);
     return 1;
   }
-  if (schema) {
-    const kv_schema *s = kql_query_schema(q);
-    printf("#schema ");
-    for (int i = 0; i < s->count; i++)
-      printf("%s%s:%s", i ? "," : "", s->cols[i].name, kv_type_name(s->cols[i].type));
-    printf("\n");
-  }
+  kql_run_ctx ctx = {q, schema};
+  if (kql_query_result_count(q) > 1) kql_run_table(&ctx, 0);
+  else if (schema) kql_run_schema_line(kql_query_schema(q));
   kql_query_set_output(q, kql_run_emit, NULL);
+  kql_query_set_table_start(q, kql_run_table, &ctx);
   if (kql_query_finish(q, &err) < 0) {
     kv_buf b;
     kv_buf_init(&b);
