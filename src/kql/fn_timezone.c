@@ -15,8 +15,8 @@
 /* Offsets stay within +-26 h, so +-2 days around an instant holds every
  * change that can matter for it. */
 #define KQL_TZ_SPAN (2 * KV_TICKS_PER_DAY)
-/* Changes kept in a 4-day window: tzdata has at most 2 there (the generator's
- * data never comes close); the rule adds at most one per half year. */
+/* Changes kept in a 4-day window: the generator refuses data with more than
+ * 4 explicit ones there; the footer rule adds at most 2 a year. */
 #define KQL_TZ_MAX_CHANGES 8
 
 typedef struct kql_tz_change {
