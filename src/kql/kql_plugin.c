@@ -66,7 +66,7 @@ int kql_bind_evaluate(kql_binder *b, kql_node *op, kql_scope *sc, kql_pipe *p) {
   pl.args = kql_arena_alloc(b->a, sizeof(kql_node *) * (size_t)(call->nkids + 1));
   for (int i = 0; i < call->nkids; i++)
     if (call->kids[i]->kind != KQL_N_ASSIGN) pl.args[pl.nargs++] = call->kids[i];
-  if (pl.schema && !kql_node_is(call, "bag_unpack"))
+  if (pl.schema && !kql_node_is(call, "bag_unpack") && !kql_node_is(call, "pivot"))
     return kql_bind_fail(b, pl.schema->pos, "not supported yet: an output schema for %s", call->name);
   /* runtime errors of argument expressions become bind errors here */
   kql_exec *ex = &b->q->ex;

@@ -9,6 +9,7 @@
  * aggregates is exactly the ones with an -if form. Owner: kqlfns. */
 #include "kql/kql_plugin.h"
 
+#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -60,6 +61,66 @@ static const char *kql_pivot_value_name(kql_plugin *pl, kv_value v, uint32_t pos
   return kql_arena_strdup(pl->b->a, num, strlen(num));
 }
 
+/* A declared output schema: the group columns first (same names and types,
+ * same order), then one column per pivot value. */
+static int kql_pivot_check_schema(kql_plugin *pl, const int *gcols, int ng) {
+  const kql_node *sch = pl->schema;
+  for (int i = 0; i < sch->nkids; i++) {
+    const kql_node *k = sch->kids[i];
+    kv_type ty;
+    if (k->kind != KQL_N_COLDEF)
+      return kql_bind_fail(pl->b, k->pos, "not supported yet: this pivot output schema column");
+    if (!kql_type_from_word(k->str, &ty)) return kql_bind_fail(pl->b, k->pos, "unknown type '%s'", k->str);
+    for (int j = 0; j < i; j++)
+      if (!strcmp(sch->kids[j]->name, k->name))
+        return kql_bind_fail(pl->b, k->pos, "pivot: column '%s' is declared twice", k->name);
+    if (i < ng) {
+      const kv_column *c = &pl->in->schema.cols[gcols[i]];
+      if (strcmp(c->name, k->name) != 0 || c->type != ty)
+        return kql_bind_fail(pl->b, k->pos,
+                             "not supported yet: a pivot output schema that does not start with the group columns (%s:%s)",
+                             c->name, kv_type_name(c->type));
+    }
+  }
+  if (sch->nkids < ng)
+    return kql_bind_fail(pl->b, sch->pos, "not supported yet: a pivot output schema without all group columns");
+  return 0;
+}
+
+/* The pivot value a declared column stands for (its name, as a number for a
+ * numeric pivot column). */
+static bool kql_pivot_value_of_name(kql_plugin *pl, kv_type pt, const char *name, uint32_t pos, kql_node *lit) {
+  size_t n = strlen(name);
+  if (pt == KV_STRING) {
+    lit->lit = kv_string_borrowed(name, n);
+    lit->str = name;
+    lit->str_len = (uint32_t)n;
+    return true;
+  }
+  char *end = NULL;
+  errno = 0;
+  long long x = n ? strtoll(name, &end, 10) : 0;
+  if (!n || errno || !end || *end) {
+    kql_bind_fail(pl->b, pos, "not supported yet: pivot output column '%s' for a %s pivot column", name, kv_type_name(pt));
+    return false;
+  }
+  lit->lit = kv_long((int64_t)x);
+  return true;
+}
+
+/* After the summarize: the declared types must be the ones computed. */
+static int kql_pivot_check_types(kql_plugin *pl) {
+  const kv_schema *got = &pl->p->schema;
+  for (int i = 0; i < pl->schema->nkids && i < got->count; i++) {
+    const kql_node *k = pl->schema->kids[i];
+    kv_type ty;
+    if (kql_type_from_word(k->str, &ty) && ty != got->cols[i].type)
+      return kql_bind_fail(pl->b, k->pos, "pivot: column '%s' is %s, not %s as declared", k->name,
+                           kv_type_name(got->cols[i].type), kv_type_name(ty));
+  }
+  return 0;
+}
+
 int kql_plugin_pivot(kql_plugin *pl) {
   static const char *const named[] = {NULL};
   if (kql_plugin_check_named(pl, named)) return -1;
@@ -101,39 +162,52 @@ int kql_plugin_pivot(kql_plugin *pl) {
       if (!used[c]) gcols[ng++] = c;
     free(used);
   }
-  /* distinct pivot values, first appearance first */
-  kql_groups g;
-  kql_groups_init(&g, in, &pc, 1);
-  for (size_t r = 0; r < in->nrows && g.count <= KQL_PIVOT_MAX_VALUES; r++) kql_groups_of(&g, r);
-  if (g.count > KQL_PIVOT_MAX_VALUES) {
-    kql_groups_free(&g);
-    kql_bind_fail(pl->b, pl->args[0]->pos, "not supported yet: pivot with more than %d distinct values",
-                  KQL_PIVOT_MAX_VALUES);
-    goto fail;
-  }
   uint32_t pos = pl->call->pos;
   kql_node *sum = kql_pivot_node(pl, KQL_N_OP, "summarize", pos);
   sum->str = "";
   kql_node *aggs = kql_pivot_node(pl, KQL_N_CLAUSE, "aggs", pos);
   kql_node *by = kql_pivot_node(pl, KQL_N_CLAUSE, "by", pos);
   for (int i = 0; i < ng; i++) kql_node_add(pl->b->a, by, kql_pivot_node(pl, KQL_N_NAME, in->schema.cols[gcols[i]].name, pos));
-  for (size_t k = 0; k < g.count; k++) {
-    kv_value v = kql_table_row(in, g.rep[k])[pc];
-    const char *name = kql_pivot_value_name(pl, v, pl->args[0]->pos);
-    if (!name) break;
-    for (int i = 0; i < ng; i++)
-      if (!strcmp(in->schema.cols[gcols[i]].name, name)) {
-        kql_bind_fail(pl->b, pl->args[0]->pos, "not supported yet: pivot value '%s' that is also a column name", name);
-        break;
-      }
-    if (pl->b->failed) break;
+  /* the pivot values: the declared output columns after the groups, or the
+   * distinct values of the data (first appearance first) */
+  kql_groups g;
+  kql_groups_init(&g, in, &pc, 1);
+  size_t nvals = 0;
+  if (pl->schema) {
+    if (kql_pivot_check_schema(pl, gcols, ng)) goto fail_groups;
+    nvals = (size_t)(pl->schema->nkids - ng);
+  } else {
+    for (size_t r = 0; r < in->nrows && g.count <= KQL_PIVOT_MAX_VALUES; r++) kql_groups_of(&g, r);
+    if (g.count > KQL_PIVOT_MAX_VALUES) {
+      kql_bind_fail(pl->b, pl->args[0]->pos, "not supported yet: pivot with more than %d distinct values",
+                    KQL_PIVOT_MAX_VALUES);
+      goto fail_groups;
+    }
+    nvals = g.count;
+  }
+  for (size_t k = 0; k < nvals; k++) {
     kql_node *lit = kql_pivot_node(pl, KQL_N_LIT, "", pos);
-    if (v.type == KV_STRING) {
-      lit->lit = kv_string_borrowed(name, strlen(name));
-      lit->str = name;
-      lit->str_len = (uint32_t)strlen(name);
+    const char *name;
+    if (pl->schema) {
+      name = pl->schema->kids[ng + (int)k]->name;
+      if (!kql_pivot_value_of_name(pl, pt, name, pl->schema->kids[ng + (int)k]->pos, lit)) break;
     } else {
-      lit->lit = kv_long(v.u.i);
+      kv_value v = kql_table_row(in, g.rep[k])[pc];
+      name = kql_pivot_value_name(pl, v, pl->args[0]->pos);
+      if (!name) break;
+      for (int i = 0; i < ng; i++)
+        if (!strcmp(in->schema.cols[gcols[i]].name, name)) {
+          kql_bind_fail(pl->b, pl->args[0]->pos, "not supported yet: pivot value '%s' that is also a column name", name);
+          break;
+        }
+      if (pl->b->failed) break;
+      if (v.type == KV_STRING) {
+        lit->lit = kv_string_borrowed(name, strlen(name));
+        lit->str = name;
+        lit->str_len = (uint32_t)strlen(name);
+      } else {
+        lit->lit = kv_long(v.u.i);
+      }
     }
     kql_node *eq = kql_pivot_node(pl, KQL_N_BINARY, "==", pos);
     kql_node_add(pl->b->a, eq, kql_pivot_node(pl, KQL_N_NAME, in->schema.cols[pc].name, pos));
@@ -155,7 +229,10 @@ int kql_plugin_pivot(kql_plugin *pl) {
   free(gcols);
   kql_node_add(pl->b->a, sum, aggs);
   kql_node_add(pl->b->a, sum, by);
-  return kql_bind_op(pl->b, sum, pl->sc, pl->p);
+  if (kql_bind_op(pl->b, sum, pl->sc, pl->p)) return -1;
+  return pl->schema ? kql_pivot_check_types(pl) : 0;
+fail_groups:
+  kql_groups_free(&g);
 fail:
   free(gcols);
   return -1;
