@@ -23,6 +23,19 @@ kql_expr *kql_bind_bin_auto(kql_binder *b, kql_node *n, const kv_schema *row, kq
     kql_bind_fail(b, n->pos, "not supported yet: bin_auto() without set query_bin_auto_size");
     return NULL;
   }
+  kql_node *opts[2] = {b->bin_auto_size, b->bin_auto_at};
+  for (int i = 0; i < 2; i++) { /* options are constants, never columns */
+    if (!opts[i]) continue;
+    kql_expr *c = kql_bind_expr(b, opts[i], NULL, sc);
+    if (!c) return NULL;
+    bool is_const = c->is_const;
+    kql_expr_free(c);
+    if (!is_const) {
+      kql_bind_fail(b, opts[i]->pos, "bin_auto: the %s option must be a constant",
+                    i ? "query_bin_auto_at" : "query_bin_auto_size");
+      return NULL;
+    }
+  }
   const char *fn = b->bin_auto_at ? "bin_at" : "bin";
   kql_node *call = kql_node_new(b->a, KQL_N_CALL, n->pos);
   call->end = n->end;
