@@ -2270,7 +2270,7 @@ static int kql_bind_query_inner(kql_binder *bp, kql_query *q, kql_node *root) {
   for (int i = 0; i < root->nkids; i++) {
     kql_node *st = root->kids[i];
     if (st->kind == KQL_N_SET) {
-      kql_bind_note_set(bp, st);
+      if (kql_bind_note_set(bp, st, sc)) return -1;
       continue;
     }
     if (st->kind == KQL_N_DECLARE) { /* declare pattern */
