@@ -15,8 +15,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Generous bound on output columns: the summarize holds one aggregate per value. */
+/* Bounds: the summarize holds one aggregate per value and group, and tests
+ * every value's condition on every row, so both products stay bounded. */
 #define KQL_PIVOT_MAX_VALUES 10000
+#define KQL_PIVOT_MAX_CELLS 4000000.0 /* groups x values */
+#define KQL_PIVOT_MAX_TESTS 40000000.0 /* rows x values */
 
 /* ORDER: the aggregates the docs list, with their -if forms */
 static const char *const kql_pivot_aggs[][2] = {
@@ -184,6 +187,18 @@ int kql_plugin_pivot(kql_plugin *pl) {
       goto fail_groups;
     }
     nvals = g.count;
+  }
+  {
+    kql_groups gg;
+    kql_groups_init(&gg, in, gcols, ng);
+    for (size_t r = 0; r < in->nrows; r++) kql_groups_of(&gg, r);
+    double groups = ng ? (double)gg.count : 1.0;
+    kql_groups_free(&gg);
+    if (groups * (double)nvals > KQL_PIVOT_MAX_CELLS || (double)in->nrows * (double)nvals > KQL_PIVOT_MAX_TESTS) {
+      kql_bind_fail(pl->b, pl->call->pos, "not supported yet: a pivot this large (%.0f groups x %.0f values over %.0f rows)",
+                    groups, (double)nvals, (double)in->nrows);
+      goto fail_groups;
+    }
   }
   for (size_t k = 0; k < nvals; k++) {
     kql_node *lit = kql_pivot_node(pl, KQL_N_LIT, "", pos);
