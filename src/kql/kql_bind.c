@@ -2331,7 +2331,10 @@ static int kql_bind_query_inner(kql_binder *bp, kql_query *q, kql_node *root) {
   kql_node *last = NULL;
   for (int i = 0; i < root->nkids; i++) {
     kql_node *st = root->kids[i];
-    if (st->kind == KQL_N_SET) continue;
+    if (st->kind == KQL_N_SET) {
+      if (kql_bind_note_set(bp, st, sc)) return -1;
+      continue;
+    }
     if (st->kind == KQL_N_DECLARE) { /* declare pattern */
       if (kql_scx_declare(bp, st, sc)) return -1;
       continue;

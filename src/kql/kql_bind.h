@@ -55,7 +55,12 @@ typedef struct kql_binder {
   int depth;
   int colnum; /* Column1, Column2 ... */
   kql_ent *all;
+  kql_node *bin_auto_size, *bin_auto_at; /* from `set` (kql_bind_set.c) */
 } kql_binder;
+
+/* `set` options (kql_bind_set.c): notes one statement (0 or -1); binds bin_auto(x). */
+int kql_bind_note_set(kql_binder *b, kql_node *st, kql_scope *sc);
+kql_expr *kql_bind_bin_auto(kql_binder *b, kql_node *n, const kv_schema *row, kql_scope *sc);
 
 /* Records a bind error at byte offset pos (first wins); returns -1. */
 int kql_bind_fail(kql_binder *b, uint32_t pos, const char *fmt, ...)
