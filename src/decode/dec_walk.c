@@ -54,29 +54,9 @@ void dec_utf16_to_utf8(kv_buf *b, const uint8_t *p, size_t nbytes, bool stop_at_
       b->data[b->len++] = (char)c;
       continue;
     }
-    if (c >= 0xD800 && c <= 0xDBFF && i + 1 < n) {
-      uint32_t d = dec_le16(p + 2 * (i + 1));
-      if (d >= 0xDC00 && d <= 0xDFFF) {
-        c = 0x10000 + ((c - 0xD800) << 10) + (d - 0xDC00);
-        i++;
-      } else {
-        c = 0xFFFD;
-      }
-    } else if (c >= 0xD800 && c <= 0xDFFF) {
-      c = 0xFFFD;
-    }
+    c = dec_utf16_next(p, n, &i);
     char u[4];
-    size_t k;
-    if (c < 0x800) {
-      u[0] = (char)(0xC0 | (c >> 6)); u[1] = (char)(0x80 | (c & 0x3F)); k = 2;
-    } else if (c < 0x10000) {
-      u[0] = (char)(0xE0 | (c >> 12)); u[1] = (char)(0x80 | ((c >> 6) & 0x3F));
-      u[2] = (char)(0x80 | (c & 0x3F)); k = 3;
-    } else {
-      u[0] = (char)(0xF0 | (c >> 18)); u[1] = (char)(0x80 | ((c >> 12) & 0x3F));
-      u[2] = (char)(0x80 | ((c >> 6) & 0x3F)); u[3] = (char)(0x80 | (c & 0x3F)); k = 4;
-    }
-    kv_buf_append(b, u, k);
+    kv_buf_append(b, u, dec_utf8_put(u, c));
   }
 }
 
@@ -397,25 +377,7 @@ static kv_value walk_wide_text(dec_walk_state *w, const uint8_t *p, size_t nbyte
       else o += json_escape_ascii(o, c);
       continue;
     }
-    if (c >= 0xD800 && c <= 0xDBFF && i + 1 < n) {
-      uint32_t d = dec_le16(p + 2 * (i + 1));
-      if (d >= 0xDC00 && d <= 0xDFFF) {
-        c = 0x10000 + ((c - 0xD800) << 10) + (d - 0xDC00);
-        i++;
-      } else {
-        c = 0xFFFD;
-      }
-    } else if (c >= 0xD800 && c <= 0xDFFF) {
-      c = 0xFFFD;
-    }
-    if (c < 0x800) {
-      *o++ = (char)(0xC0 | (c >> 6)); *o++ = (char)(0x80 | (c & 0x3F));
-    } else if (c < 0x10000) {
-      *o++ = (char)(0xE0 | (c >> 12)); *o++ = (char)(0x80 | ((c >> 6) & 0x3F)); *o++ = (char)(0x80 | (c & 0x3F));
-    } else {
-      *o++ = (char)(0xF0 | (c >> 18)); *o++ = (char)(0x80 | ((c >> 12) & 0x3F));
-      *o++ = (char)(0x80 | ((c >> 6) & 0x3F)); *o++ = (char)(0x80 | (c & 0x3F));
-    }
+    o += dec_utf8_put(o, dec_utf16_next(p, n, &i));
   }
   *o++ = '"';
   b->len = (size_t)(o - b->data);

@@ -155,34 +155,7 @@ static int64_t wpp_sext(uint64_t v, unsigned bytes) {
 }
 
 /* UTF-16LE (n code units) -> UTF-8; lone surrogates become U+FFFD. */
-static void wpp_utf16(kv_buf *b, const uint8_t *p, size_t units) {
-  for (size_t i = 0; i < units; i++) {
-    uint32_t c = (uint32_t)wpp_le(p + 2 * i, 2);
-    if (c >= 0xD800 && c <= 0xDBFF && i + 1 < units) {
-      uint32_t d = (uint32_t)wpp_le(p + 2 * i + 2, 2);
-      if (d >= 0xDC00 && d <= 0xDFFF) {
-        c = 0x10000 + ((c - 0xD800) << 10) + (d - 0xDC00);
-        i++;
-      } else {
-        c = 0xFFFD;
-      }
-    } else if (c >= 0xD800 && c <= 0xDFFF) {
-      c = 0xFFFD;
-    }
-    char o[4];
-    size_t n;
-    if (c < 0x80) { o[0] = (char)c; n = 1; }
-    else if (c < 0x800) { o[0] = (char)(0xC0 | c >> 6); o[1] = (char)(0x80 | (c & 0x3F)); n = 2; }
-    else if (c < 0x10000) {
-      o[0] = (char)(0xE0 | c >> 12); o[1] = (char)(0x80 | ((c >> 6) & 0x3F));
-      o[2] = (char)(0x80 | (c & 0x3F)); n = 3;
-    } else {
-      o[0] = (char)(0xF0 | c >> 18); o[1] = (char)(0x80 | ((c >> 12) & 0x3F));
-      o[2] = (char)(0x80 | ((c >> 6) & 0x3F)); o[3] = (char)(0x80 | (c & 0x3F)); n = 4;
-    }
-    kv_buf_append(b, o, n);
-  }
-}
+static void wpp_utf16(kv_buf *b, const uint8_t *p, size_t units) { dec_utf16_to_utf8(b, p, units * 2, false); }
 
 /* 8-bit text: ASCII passes, other bytes are taken as Windows-1252/Latin-1. */
 static void wpp_ansi(kv_buf *b, const uint8_t *p, size_t n) {

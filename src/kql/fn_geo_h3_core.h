@@ -63,6 +63,13 @@ extern const h3_ijk kql_h3_unit[7];
 h3_ijk kql_h3_ijk_norm(h3_ijk c);
 /* The direction digit of a unit vector (after normalizing), 7 if none. */
 int kql_h3_ijk_digit(h3_ijk c);
+/* The centre child of IJK c one resolution finer: the aperture-7 scale,
+ * rotated ccw (class III) or cw (class II). */
+h3_ijk kql_h3_down7(h3_ijk c, bool ccw);
+/* Every digit of h rotated 60 degrees ccw (or cw). */
+uint64_t kql_h3_rotate(uint64_t h, bool ccw);
+/* A ccw rotation on a pentagon base cell, skipping the deleted K digit. */
+uint64_t kql_h3_rotate_pent_ccw(uint64_t h);
 
 /* ---- projection and index (fn_geo_h3_proj.c) ---- */
 /* Cell containing (lat, lng) in radians at res 0..15. */

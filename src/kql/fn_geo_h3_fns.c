@@ -77,9 +77,11 @@ kv_value kql_fn_geo_h3cell_neighbors(kql_fn_ctx *ctx, const kv_value *args, int 
   int n = h3_disk_alloc(h, 1, &cells, &dist);
   kv_value arr = n < 0 ? kql_fn_fail(ctx, KV_DYNAMIC, "geo_h3cell_neighbors: out of memory")
                        : kv_dyn_array();
-  /* Ring 1 in ring-walk order (as geo_h3cell_rings(h, 1)[1]). The engine
-   * lists the same six cells in another order that is not reproduced yet
-   * (emulator:geo-h3cell-neighbors-function-00). */
+  /* Ring 1 in H3's ring-walk order (as geo_h3cell_rings(h, 1)[1]); the
+   * Kusto docs example for '862a1072fffffff' shows this order. The emulator
+   * (emulator:geo-h3cell-neighbors-function-00) lists the same six cells in
+   * an order that is not a walk, a direction order, an index/hash-slot
+   * order or a geometric sort, so it is not reproduced. */
   for (int k = 0; k < n; k++)
     if (dist[k] == 1) push_cell(arr, cells[k]);
   free(cells);

@@ -11,10 +11,6 @@
 
 #include "kql/fn_geo_h3_core.h"
 
-h3_ijk kql_h3_down7(h3_ijk c, bool ccw);
-uint64_t kql_h3_rotate(uint64_t h, bool ccw);
-uint64_t kql_h3_rotate_pent_ccw(uint64_t h);
-
 static const int ROT_DIGIT_CCW[8] = {0, 5, 3, 1, 6, 4, 2, 7};
 #define UNIT kql_h3_unit
 

@@ -4,7 +4,10 @@
  * lines in (lng, lat) as the Kusto docs state. Cells found by tracing the
  * rings with cells and flooding outwards through neighbours whose centres
  * test inside. More than 61680 cells (Kusto's documented limit) gives null;
- * a positive buffer radius is not supported yet. Owner: h3 engineer. */
+ * a positive buffer radius is not supported yet. The output order is
+ * unspecified: the Kusto docs, the emulator and H3's polyfill each list
+ * the same cells differently, and no rule fits the engine's order.
+ * Owner: h3 engineer. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>

@@ -90,7 +90,6 @@ static h3_ijk ijk_up7(h3_ijk c, bool ccw) {
   return kql_h3_ijk_norm(p);
 }
 
-h3_ijk kql_h3_down7(h3_ijk c, bool ccw);
 h3_ijk kql_h3_down7(h3_ijk c, bool ccw) { return ijk_apply(c, ccw ? &DOWN7_CCW : &DOWN7_CW); }
 
 static void ijk_to_hex2d(h3_ijk c, double *x, double *y) {
@@ -230,7 +229,6 @@ static int leading_digit(uint64_t h) {
   return 0;
 }
 
-uint64_t kql_h3_rotate(uint64_t h, bool ccw);
 uint64_t kql_h3_rotate(uint64_t h, bool ccw) {
   int res = kql_h3_res(h);
   for (int r = 1; r <= res; r++)
@@ -240,7 +238,6 @@ uint64_t kql_h3_rotate(uint64_t h, bool ccw) {
 
 /* Ccw rotation of a pentagon-based index: the deleted K subsequence is
  * skipped by rotating once more when the leading digit lands on it. */
-uint64_t kql_h3_rotate_pent_ccw(uint64_t h);
 uint64_t kql_h3_rotate_pent_ccw(uint64_t h) {
   int res = kql_h3_res(h);
   bool found = false;

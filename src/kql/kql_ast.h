@@ -27,7 +27,7 @@ typedef enum kql_nkind {
   KQL_N_FUNC,        /* kids[0] = KQL_N_PARAMS, kids[1] = body (KQL_N_QUERY) */
   KQL_N_PARAMS,      /* kids: KQL_N_PARAM */
   KQL_N_PARAM,       /* name; str = type text ("*" tabular, "" none); kids[0] = default */
-  KQL_N_SET,         /* set option (ignored) */
+  KQL_N_SET,         /* set option: name = first word; kids[0] = value (if any) */
   KQL_N_DECLARE,     /* declare query_parameters (not supported) */
   KQL_N_COMMAND,     /* management command (syntax only) */
   /* scalar expressions */

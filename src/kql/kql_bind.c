@@ -807,6 +807,65 @@ kql_expr *kql_bind_expr(kql_binder *b, kql_node *n, const kv_schema *row, kql_sc
   return r;
 }
 
+/* Parameter index a name=value argument names, or -1. */
+static int kql_user_fn_param(const kql_node *params, const char *name) {
+  for (int k = 0; k < params->nkids; k++)
+    if (strcmp(params->kids[k]->name, name) == 0) return k;
+  return -1;
+}
+
+static bool kql_user_fn_is_named(const kql_node *a) { return a->kind == KQL_N_ASSIGN && a->nkids == 1; }
+
+/* Checks how a call passes arguments to a user function. Kusto takes
+ * name=value arguments for the parameters they name and the positional ones,
+ * in order, for the parameters left (checkLength(len=3, input) gives s =
+ * input: emulator assert-function-01); defaults fill the rest. Returns false
+ * after failing. */
+static bool kql_user_fn_args_ok(kql_binder *b, const kql_node *call, const kql_node *params) {
+  int positional = 0, named = 0;
+  for (int j = 0; j < call->nkids; j++) {
+    const kql_node *a = call->kids[j];
+    if (!kql_user_fn_is_named(a)) {
+      positional++;
+      continue;
+    }
+    named++;
+    if (kql_user_fn_param(params, a->name) < 0) {
+      kql_bind_fail(b, a->pos, "function %s has no parameter %s", call->name, a->name);
+      return false;
+    }
+    for (int i = 0; i < j; i++)
+      if (kql_user_fn_is_named(call->kids[i]) && strcmp(call->kids[i]->name, a->name) == 0) {
+        kql_bind_fail(b, a->pos, "function %s: argument %s given twice", call->name, a->name);
+        return false;
+      }
+  }
+  if (positional + named > params->nkids) {
+    kql_bind_fail(b, call->pos, "function %s: too many arguments", call->name);
+    return false;
+  }
+  return true;
+}
+
+/* The expression a call gives for parameter i (see kql_user_fn_args_ok);
+ * NULL when the call leaves it to the default. */
+static kql_node *kql_user_fn_arg(const kql_node *call, const kql_node *params, int i) {
+  bool is_named[64] = {false};
+  for (int j = 0; j < call->nkids; j++) {
+    kql_node *a = call->kids[j];
+    if (!kql_user_fn_is_named(a)) continue;
+    int k = kql_user_fn_param(params, a->name);
+    if (k == i) return a->kids[0];
+    if (k >= 0 && k < 64) is_named[k] = true;
+  }
+  int slot = 0; /* i's place among the parameters no name=value names */
+  for (int k = 0; k < i; k++)
+    if (k >= 64 || !is_named[k]) slot++;
+  for (int j = 0; j < call->nkids; j++)
+    if (!kql_user_fn_is_named(call->kids[j]) && slot-- == 0) return call->kids[j];
+  return NULL;
+}
+
 /* Binds a let-bound function call by inlining its body. */
 static kql_expr *kql_bind_user_fn(kql_binder *b, kql_node *n, kql_ent *f, const kv_schema *row,
                                   kql_scope *sc) {
@@ -814,19 +873,15 @@ static kql_expr *kql_bind_user_fn(kql_binder *b, kql_node *n, kql_ent *f, const 
   kql_node *body = f->node->kids[1];
   kql_scope *fs = kql_arena_alloc(b->a, sizeof *fs);
   fs->parent = f->scope;
-  n = kql_bind_named_args(b, n, params); /* f(c=7, a=12) */
-  if (!n) return NULL;
-  if (n->nkids > params->nkids) {
-    kql_bind_fail(b, n->pos, "function %s: too many arguments", n->name);
-    return NULL;
-  }
+  if (!kql_user_fn_args_ok(b, n, params)) return NULL;
   for (int i = 0; i < params->nkids; i++) {
     kql_node *pa = params->kids[i];
     kql_ent *e = kql_scope_add(b, fs, pa->name, KQL_ENT_PARAM);
-    if (i < n->nkids) {
-      e->node = n->kids[i];
+    kql_node *arg = kql_user_fn_arg(n, params, i);
+    if (arg) {
+      e->node = arg;
       e->scope = sc;
-      if (kql_node_is(pa, "") || !strcmp(pa->str, "*") || kql_is_tabular_node(b, n->kids[i], sc)) {
+      if (kql_node_is(pa, "") || !strcmp(pa->str, "*") || kql_is_tabular_node(b, arg, sc)) {
         e->kind = KQL_ENT_TABULAR;
       }
     } else if (pa->nkids) {
@@ -2218,23 +2273,23 @@ int kql_bind_tabular(kql_binder *b, kql_node *n, kql_scope *sc, kql_pipe *p) {
       if (e && e->kind == KQL_ENT_FUNC) {
         kql_node *params = e->node->kids[0];
         kql_node *body = e->node->kids[1];
-        n = kql_bind_named_args(b, n, params); /* T(name=value) */
-        if (!n) {
+        kql_scope *fs = kql_arena_alloc(b->a, sizeof *fs);
+        fs->parent = e->scope;
+        if (!kql_user_fn_args_ok(b, n, params)) {
           rc = -1;
           break;
         }
-        kql_scope *fs = kql_arena_alloc(b->a, sizeof *fs);
-        fs->parent = e->scope;
         for (int i = 0; i < params->nkids; i++) {
           kql_node *pa = params->kids[i];
           kql_ent *pe;
-          if (i < n->nkids) {
-            bool tab = !strcmp(pa->str, "*") || kql_is_tabular_node(b, n->kids[i], sc);
+          kql_node *arg = kql_user_fn_arg(n, params, i);
+          if (arg) {
+            bool tab = !strcmp(pa->str, "*") || kql_is_tabular_node(b, arg, sc);
             pe = kql_scope_add(b, fs, pa->name, tab ? KQL_ENT_TABULAR : KQL_ENT_PARAM);
-            pe->node = n->kids[i];
+            pe->node = arg;
             pe->scope = sc;
             if (!tab) {
-              kql_expr *x = kql_bind_expr(b, n->kids[i], NULL, sc);
+              kql_expr *x = kql_bind_expr(b, arg, NULL, sc);
               if (x && x->is_const) {
                 pe->kind = KQL_ENT_SCALAR;
                 pe->cval = x->cval;
@@ -2303,7 +2358,10 @@ static int kql_bind_query_inner(kql_binder *bp, kql_query *q, kql_node *root) {
   kql_node *last = NULL;
   for (int i = 0; i < root->nkids; i++) {
     kql_node *st = root->kids[i];
-    if (st->kind == KQL_N_SET) continue;
+    if (st->kind == KQL_N_SET) {
+      if (kql_bind_note_set(bp, st, sc)) return -1;
+      continue;
+    }
     if (st->kind == KQL_N_DECLARE) { /* declare pattern */
       if (kql_scx_declare(bp, st, sc)) return -1;
       continue;

@@ -62,12 +62,17 @@ typedef struct kql_binder {
   int depth;
   int colnum; /* Column1, Column2 ... */
   kql_ent *all;
+  kql_node *bin_auto_size, *bin_auto_at; /* from `set` (kql_bind_set.c) */
   kql_node **stmts;        /* result statements in order (kql_bind_batch.c) */
   kql_scope **stmt_scopes; /* per statement: the names defined before it */
   int nstmts, stmt_cap;
   bool batch;   /* binding several result tables; stmt_idx = the statement */
   int stmt_idx;
 } kql_binder;
+
+/* `set` options (kql_bind_set.c): notes one statement (0 or -1); binds bin_auto(x). */
+int kql_bind_note_set(kql_binder *b, kql_node *st, kql_scope *sc);
+kql_expr *kql_bind_bin_auto(kql_binder *b, kql_node *n, const kv_schema *row, kql_scope *sc);
 
 /* Records a bind error at byte offset pos (first wins); returns -1. */
 int kql_bind_fail(kql_binder *b, uint32_t pos, const char *fmt, ...)
@@ -135,10 +140,6 @@ bool kql_bind_scalars_call(kql_binder *b, kql_node *n, const kv_schema *row, kql
 void kql_batch_note(kql_binder *b, kql_node *st, kql_scope *sc);
 bool kql_batch_needed(kql_binder *b);
 int kql_bind_batch(kql_binder *b, kql_query *q);
-/* f(name=value, ...) of a let-bound function (kql_bind_fnargs.c): the call
- * with its arguments in parameter order (call itself when none is named);
- * NULL after a bind error. */
-kql_node *kql_bind_named_args(kql_binder *b, kql_node *call, const kql_node *params);
 /* assert(condition, message) (kql_bind_assert.c): true when n is that call
  * (*out = the constant true, or NULL after the bind error). */
 bool kql_bind_assert_call(kql_binder *b, kql_node *n, const kv_schema *row, kql_scope *sc,

@@ -207,6 +207,10 @@ bool kql_bind_scalars_call(kql_binder *b, kql_node *n, const kv_schema *row, kql
     *out = kql_scx_row_session(b, n, row, sc);
     return true;
   }
+  if (!strcmp(name, "bin_auto")) {
+    *out = kql_bind_bin_auto(b, n, row, sc);
+    return true;
+  }
   if (!strcmp(name, "column_names_of") && n->nkids == 1) {
     *out = kql_scx_column_names_of(b, n, sc);
     return true;

@@ -2301,11 +2301,13 @@ static kql_node *kql_p_statement(kql_parser *p) {
       (kql_p_punct(p, 2, "=") || kql_p_punct(p, 2, ";") || kql_p_punct(p, 2, "."))) {
     kql_node *n = kql_p_node(p, KQL_N_SET);
     kql_p_advance(p);
+    kql_p_set_name(p, n, TOK(p)); /* the option's first word; the binder reads a few */
     while (kql_p_is_ident(p, 0) || kql_p_punct(p, 0, ".")) kql_p_advance(p);
     if (kql_p_punct(p, 0, "=")) {
       kql_p_advance(p);
       kql_node *e = kql_p_expr(p);
       if (!e) return NULL;
+      kql_node_add(p->a, n, e);
     }
     kql_p_finish(p, n);
     return n;

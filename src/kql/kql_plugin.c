@@ -32,7 +32,9 @@ static const kql_plugin_entry kql_plugins[] = {
     {"geo_polygon_lookup", kql_plugin_geo_lookup},
     {"ipv4_lookup", kql_plugin_ipv4_lookup},
     {"ipv6_lookup", kql_plugin_ipv6_lookup},
+    {"narrow", kql_plugin_narrow},
     {"new_activity_metrics", kql_plugin_new_activity_metrics},
+    {"pivot", kql_plugin_pivot},
     {"rolling_percentile", kql_plugin_rolling_percentile},
     {"rows_near", kql_plugin_rows_near},
     {"schema_merge", kql_plugin_schema_merge},
@@ -64,7 +66,7 @@ int kql_bind_evaluate(kql_binder *b, kql_node *op, kql_scope *sc, kql_pipe *p) {
   pl.args = kql_arena_alloc(b->a, sizeof(kql_node *) * (size_t)(call->nkids + 1));
   for (int i = 0; i < call->nkids; i++)
     if (call->kids[i]->kind != KQL_N_ASSIGN) pl.args[pl.nargs++] = call->kids[i];
-  if (pl.schema && !kql_node_is(call, "bag_unpack"))
+  if (pl.schema && !kql_node_is(call, "bag_unpack") && !kql_node_is(call, "pivot"))
     return kql_bind_fail(b, pl.schema->pos, "not supported yet: an output schema for %s", call->name);
   /* runtime errors of argument expressions become bind errors here */
   kql_exec *ex = &b->q->ex;

@@ -103,5 +103,7 @@ int kql_plugin_ipv6_lookup(kql_plugin *pl);
 int kql_plugin_schema_merge(kql_plugin *pl);
 int kql_plugin_rows_near(kql_plugin *pl);
 int kql_plugin_dcount_intersect(kql_plugin *pl);
+int kql_plugin_pivot(kql_plugin *pl);  /* kql_plugin_pivot.c */
+int kql_plugin_narrow(kql_plugin *pl); /* kql_plugin_narrow.c */
 
 #endif

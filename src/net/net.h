@@ -103,6 +103,11 @@ bool net_host_is_loopback(const char *host);
  * Returns 0 or NET_E_URL. */
 int net_url_check_policy(const char *url, char *err, size_t err_len);
 
+/* What every backend's net_request_do does first: clears resp and err,
+ * checks the arguments and the transport policy, and splits the URL into u.
+ * Returns 0, NET_E_INTERNAL (bad arguments) or NET_E_URL, with err set. */
+int net_request_begin(const net_request *req, net_response *resp, net_url *u, char *err, size_t err_len);
+
 /* Appends the percent-encoding of `s` (RFC 3986 unreserved kept) to dst
  * (capacity dst_cap, always NUL-terminated). Returns bytes needed excluding
  * the NUL; output is truncated when that is >= dst_cap. */

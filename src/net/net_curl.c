@@ -186,16 +186,13 @@ static int net_map_error(CURLcode rc, const net_curl_ctx *x) {
 
 int net_request_do(net_client *c, const net_request *req, net_response *resp, char *err,
                    size_t err_len) {
-  memset(resp, 0, sizeof *resp);
-  if (err && err_len) err[0] = '\0';
-  if (!c || !req || !req->url || !req->method) {
+  net_url u;
+  int begin = net_request_begin(req, resp, &u, err, err_len);
+  if (begin != NET_OK) return begin;
+  if (!c) {
     if (err && err_len) snprintf(err, err_len, "net: bad request arguments");
     return NET_E_INTERNAL;
   }
-  int pol = net_url_check_policy(req->url, err, err_len);
-  if (pol != NET_OK) return pol;
-  net_url u;
-  net_url_parse(req->url, &u);
 
   CURL *e = c->easy;
   curl_easy_reset(e);

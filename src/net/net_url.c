@@ -111,6 +111,18 @@ int net_url_check_policy(const char *url, char *err, size_t err_len) {
   return NET_OK;
 }
 
+int net_request_begin(const net_request *req, net_response *resp, net_url *u, char *err, size_t err_len) {
+  memset(resp, 0, sizeof *resp);
+  if (err && err_len) err[0] = '\0';
+  if (!req || !req->url || !req->method) {
+    if (err && err_len) snprintf(err, err_len, "net: bad request arguments");
+    return NET_E_INTERNAL;
+  }
+  int pol = net_url_check_policy(req->url, err, err_len);
+  if (pol != NET_OK) return pol;
+  return net_url_parse(req->url, u); /* cannot fail: the policy check parsed it */
+}
+
 size_t net_url_escape(char *dst, size_t dst_cap, const char *s, size_t len) {
   static const char hex[] = "0123456789ABCDEF";
   size_t need = 0;

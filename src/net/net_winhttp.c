@@ -185,18 +185,12 @@ static HINTERNET net_win_connect(net_client *c, const net_url *u, bool direct, D
 
 int net_request_do(net_client *c, const net_request *req, net_response *resp, char *err,
                    size_t err_len) {
-  memset(resp, 0, sizeof *resp);
-  if (err && err_len) err[0] = '\0';
-  if (!c || !req || !req->url || !req->method) {
+  net_url u;
+  int begin = net_request_begin(req, resp, &u, err, err_len);
+  if (begin != NET_OK) return begin;
+  if (!c) {
     if (err && err_len) snprintf(err, err_len, "net: bad request arguments");
     return NET_E_INTERNAL;
-  }
-  int pol = net_url_check_policy(req->url, err, err_len);
-  if (pol != NET_OK) return pol;
-  net_url u;
-  if (net_url_parse(req->url, &u) != NET_OK) {
-    if (err && err_len) snprintf(err, err_len, "net: malformed URL");
-    return NET_E_URL;
   }
   const char *m = req->method;
   uint64_t start_ns = plat_monotonic_ns();

@@ -11,9 +11,8 @@
 /* Kind classes: values of different classes are never equal. */
 enum { KV_CLS_NULL, KV_CLS_BOOL, KV_CLS_NUM, KV_CLS_STR, KV_CLS_DT, KV_CLS_TS, KV_CLS_GUID, KV_CLS_ARR, KV_CLS_BAG };
 
-static int kv_class(kv_value v) {
-  if (kv_is_null(v)) return KV_CLS_NULL;
-  switch (kv_scalar_type(v)) {
+static int kv_type_class(kv_type t) {
+  switch (t) {
   case KV_BOOL: return KV_CLS_BOOL;
   case KV_INT:
   case KV_LONG:
@@ -23,8 +22,15 @@ static int kv_class(kv_value v) {
   case KV_DATETIME: return KV_CLS_DT;
   case KV_TIMESPAN: return KV_CLS_TS;
   case KV_GUID: return KV_CLS_GUID;
-  default: return v.dyn == KV_DYN_ARRAY ? KV_CLS_ARR : KV_CLS_BAG;
+  default: return -1;
   }
+}
+
+static int kv_class(kv_value v) {
+  if (kv_is_null(v)) return KV_CLS_NULL;
+  int c = kv_type_class(kv_scalar_type(v));
+  if (c >= 0) return c;
+  return v.dyn == KV_DYN_ARRAY ? KV_CLS_ARR : KV_CLS_BAG;
 }
 
 static bool kv_is_integral_kind(kv_value v) {
@@ -133,20 +139,6 @@ int kv_cmp(kv_cmp_op op, kv_value a, kv_value b) {
   }
 }
 
-static int kv_type_class(kv_type t) {
-  switch (t) {
-  case KV_BOOL: return KV_CLS_BOOL;
-  case KV_INT:
-  case KV_LONG:
-  case KV_REAL:
-  case KV_DECIMAL: return KV_CLS_NUM;
-  case KV_STRING: return KV_CLS_STR;
-  case KV_DATETIME: return KV_CLS_DT;
-  case KV_TIMESPAN: return KV_CLS_TS;
-  case KV_GUID: return KV_CLS_GUID;
-  default: return -1;
-  }
-}
 
 bool kv_cmp_types_ok(kv_cmp_op op, kv_type a, kv_type b) {
   (void)op;

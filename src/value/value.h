@@ -260,7 +260,8 @@ void kv_buf_json_string(kv_buf *b, const char *s, size_t len);
  *   datetime: 2012-06-19T20:33:52.8135944Z (7 fractional digits, always)
  *   timespan: [-][d.]hh:mm:ss[.fffffff]
  *   guid:     lower-case, no braces
- *   real:     shortest round-trip; NaN, Infinity, -Infinity (kv_to_json and
+ *   real:     fewest digits that round-trip, the largest such number as
+ *             Kusto picks it (kv_real_text.c); NaN, Infinity, -Infinity (kv_to_json and
  *             kv_to_text add ".0" to integral values, as Kusto prints 2.0)
  *   bool:     true/false */
 void kv_format_datetime(kv_buf *b, int64_t ticks);

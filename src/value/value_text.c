@@ -260,22 +260,7 @@ void kv_format_guid(kv_buf *b, const uint8_t g[16]) {
   kv_buf_append(b, t, sizeof t);
 }
 
-void kv_format_real(kv_buf *b, double r) {
-  if (isnan(r)) {
-    kv_buf_puts(b, "NaN");
-    return;
-  }
-  if (isinf(r)) {
-    kv_buf_puts(b, r > 0 ? "Infinity" : "-Infinity");
-    return;
-  }
-  char tmp[40];
-  for (int prec = 15; prec <= 17; prec++) {
-    snprintf(tmp, sizeof tmp, "%.*g", prec, r);
-    if (strtod(tmp, NULL) == r) break;
-  }
-  kv_buf_puts(b, tmp);
-}
+/* kv_format_real: kv_real_text.c */
 
 /* A real as Kusto's outputs show it: integral values keep a fraction (2.0,
  * -0.0), so a real written to JSON never reads back as a long. */

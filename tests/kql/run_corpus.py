@@ -116,6 +116,35 @@ def norm_dyn_set(v):
     return v
 
 
+H3_LISTS = re.compile(r'\b(?:geo_h3cell_neighbors|geo_polygon_to_h3cells)\s*\(')
+
+
+def is_point(x):
+    return (isinstance(x, tuple) and len(x) == 2 and x[0] == 'list' and len(x[1]) == 2 and
+            all(isinstance(c, Real) for c in x[1]))
+
+
+def norm_unordered_deep(v):
+    """Results built from geo_h3cell_neighbors / geo_polygon_to_h3cells lists. Their element
+    order is not part of Kusto's contract: the docs list a cell's neighbours in H3's ring-walk
+    order while the engine returns another, and for one polygon the docs, the engine and the
+    H3 library give the same 13 cells in three orders. So every list of strings or objects
+    compares as a multiset, and a closed ring of points as the same ring from any vertex
+    (a union of cells starts its outline where its input list starts)."""
+    if isinstance(v, tuple) and v and v[0] == 'dict':
+        return ('dict', tuple((k, norm_unordered_deep(x)) for k, x in v[1]))
+    if not (isinstance(v, tuple) and v and v[0] == 'list'):
+        return v
+    items = [norm_unordered_deep(x) for x in v[1]]
+    if len(items) >= 4 and all(is_point(x) for x in items) and items[0] == items[-1]:
+        pts = items[:-1]
+        k = min(range(len(pts)), key=lambda i: repr(pts[i]))
+        return ('ring', tuple(pts[k:] + pts[:k]))
+    if items and all(isinstance(x, (str, tuple)) for x in items) and not any(is_point(x) for x in items):
+        return ('set', tuple(sorted(items, key=repr)))
+    return ('list', tuple(items))
+
+
 def norm(v, t, loco=False):
     if v is None:
         return None
@@ -218,6 +247,49 @@ def loco_row(r, ncols):
         last = r.pop()
         r += [last[:-1].rstrip(), '']
     return r
+
+
+RANDOM = object()  # compare() verdict: columns and types match; the rows follow rand()
+
+
+def draws_random(query):
+    """True when a case the corpus marks nondeterministic calls rand(). Such cases are
+    compared by row count (and columns); when the count differs it follows the draws
+    themselves (123 of a million random points near a line, reduce's clusters of
+    random strings), which no engine can reproduce, so the case is counted apart as
+    'random', neither pass nor fail."""
+    return re.search(r'\brand\s*\(', query) is not None
+
+
+def partition_is_last_order(query):
+    """True when a `partition` comes after the query's last sort: the operator's result
+    is the union of its subqueries' results, and a union's row order is unspecified
+    (scan-operator-04 sorts, then partitions by user)."""
+    last_sort = -1
+    for m in re.finditer(r'\b(?:sort|order)\s+by\b|\|\s*top\b', query):
+        last_sort = m.start()
+    m = None
+    for m in re.finditer(r'\|\s*partition\b', query):
+        pass
+    if not m or m.start() < last_sort and not inside_parens_after(query, m.start(), last_sort):
+        return False
+    return True
+
+
+def inside_parens_after(query, start, pos):
+    """True when pos lies inside the first parenthesised subquery after start."""
+    i = query.find('(', start)
+    if i < 0 or pos < i:
+        return False
+    depth = 0
+    for j in range(i, len(query)):
+        if query[j] == '(':
+            depth += 1
+        elif query[j] == ')':
+            depth -= 1
+            if depth == 0:
+                return pos < j
+    return True
 
 
 def sort_key_columns(query, cols):
@@ -328,6 +400,8 @@ def compare(case, cols, types, rows, loco):
     if 'possibly_nondeterministic_or_approximate' in notes:
         if re.search(r'\b(now|ago)\s*\(', case.get('query', '')):
             return None  # the row count itself follows the clock (range-operator-02: from startofmonth(now()))
+        if len(rows) != len(exp_rows) and draws_random(case.get('query', '')):
+            return RANDOM
         if len(rows) != len(exp_rows):
             return 'row count %d != %d (approximate case)' % (len(rows), len(exp_rows))
         return None
@@ -336,6 +410,7 @@ def compare(case, cols, types, rows, loco):
     q = case.get('query', '')
     if 'make_set' in q or 'set_union' in q or 'bag_keys' in q:
         setcols = {i for i, t in enumerate(tlist) if t == 'dynamic'}
+    h3cols = {i for i, t in enumerate(tlist) if t == 'dynamic'} if H3_LISTS.search(q) else set()
 
     def nrow(r, is_loco, expected=False):
         out = []
@@ -346,6 +421,8 @@ def compare(case, cols, types, rows, loco):
             x = norm(v, t, is_loco)
             if i in setcols:
                 x = norm_dyn_set(x)
+            if i in h3cols:
+                x = norm_unordered_deep(x)
             if expected and coarse and isinstance(x, str):
                 if t == 'string':
                     x = FuzzText(x)
@@ -363,7 +440,7 @@ def compare(case, cols, types, rows, loco):
         return None
     if len(en) != len(on):
         return 'row count %d != expected %d' % (len(on), len(en))
-    if 'row_order_significant' in notes:
+    if 'row_order_significant' in notes and not partition_is_last_order(case.get('query', '')):
         keys = sort_key_columns(case.get('query', ''), cols)
         for i, (a, b) in enumerate(zip(on, en)):
             if a != b:
@@ -402,7 +479,7 @@ def main():
     with open(args.report, 'w', encoding='utf-8') as rep, tempfile.TemporaryDirectory() as td:
         for fname in args.files.split(','):
             loco = 'kustoloco' in fname
-            counts = {'pass': 0, 'fail': 0, 'not-supported': 0, 'error': 0}
+            counts = {'pass': 0, 'fail': 0, 'not-supported': 0, 'error': 0, 'random': 0}
             n = 0
             with open(os.path.join(args.data, fname), encoding='utf-8') as f:
                 for line in f:
@@ -437,6 +514,8 @@ def main():
                             diff = 'bad output: %s' % e
                         if diff is None:
                             status = 'pass'
+                        elif diff is RANDOM:
+                            status, msg = 'random', 'rows follow rand(): columns and types checked'
                         else:
                             status, msg = 'fail', diff[:400]
                     counts[status] += 1
@@ -446,9 +525,9 @@ def main():
             wrong = counts['fail']
             if not loco:
                 total_wrong += wrong
-            print('%-24s %4d cases: pass %4d (%.1f%%)  fail %4d  not-supported %4d  error %4d' %
+            print('%-24s %4d cases: pass %4d (%.1f%%)  fail %4d  not-supported %4d  error %4d  random %d' %
                   (fname, n, counts['pass'], rate * 100, counts['fail'], counts['not-supported'],
-                   counts['error']))
+                   counts['error'], counts['random']))
             if fname in floors and rate + 1e-9 < floors[fname]:
                 print('  FLOOR NOT MET: %.3f < %.3f' % (rate, floors[fname]))
                 ok = False
