@@ -6,6 +6,7 @@
  * stream (datatable, print, range, let-bound tables) are run eagerly into
  * in-memory tables. Everything unsupported fails with "not supported yet". */
 #include "kql/kql_bind.h"
+#include "kql/kql_defer.h"
 #include "kql/kql_make_series.h"
 
 #include "kql/kql_lex.h"
@@ -1805,6 +1806,7 @@ static int kql_bind_operator(kql_binder *b, kql_node *op, kql_scope *sc, kql_pip
 static int kql_bind_operator_inner(kql_binder *b, kql_node *op, kql_scope *sc, kql_pipe *p) {
   kql_exec *ex = &b->q->ex;
   if (op->kind == KQL_N_GENERIC) return kql_bind_fail(b, op->pos, "not supported yet: %s", op->name);
+  if (p->kind == KQL_SRC_INPUT && kql_defer_wanted(op)) return kql_bind_defer(b, op, sc, p); /* kql_bind_defer.c */
   if (kql_node_is(op, "make-series")) return kql_bind_make_series(b, op, sc, p);
   if (kql_node_is(op, "extend") || kql_node_is(op, "project")) { /* tuple functions (kql_bind_tuple.c) */
     op = kql_bind_tuple_rewrite(b, op, kql_node_is(op, "project"));
