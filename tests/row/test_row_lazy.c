@@ -86,9 +86,27 @@ static void test_names_do_not_decode(void) {
   TEST_EQ_INT(d, 0);
 }
 
+/* Operators that buffer the stream to end of input (partition, top-nested,
+ * ...) keep only the columns the query can read: no payload decode when
+ * EventData is not named; decodes only for the rows that reach them when it is. */
+static void test_buffered_operators_decode_only_named_columns(void) {
+  int64_t n = -1;
+  uint64_t d = run_query("EtwTcp | partition by EventId (summarize c = count()) | summarize n = sum(c)", &n);
+  TEST_EQ_INT(n, 8924);
+  TEST_EQ_INT(d, 0);
+  d = run_query("EtwTcp | where EventId == 11 | partition by EventId (take 3) | count", &n);
+  TEST_EQ_INT(n, 3);
+  TEST_EQ_INT(d, 0);
+  d = run_query("EtwTcp | where EventId == 11 | top-nested of tostring(EventData.daddr) by c = count()"
+                " | summarize n = sum(c)", &n);
+  TEST_EQ_INT(n, 7968);
+  TEST_CHECK_MSG(d > 0 && d <= 7968, "decodes %llu", (unsigned long long)d);
+}
+
 int main(void) {
   TEST_RUN(test_header_filter_decodes_nothing);
   TEST_RUN(test_eventdata_decoded_only_for_filtered_rows);
   TEST_RUN(test_names_do_not_decode);
+  TEST_RUN(test_buffered_operators_decode_only_named_columns);
   return e2k_test_report();
 }
