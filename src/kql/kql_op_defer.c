@@ -2,9 +2,9 @@
  * Deferred operator: buffers the input stream's rows into a table and, at end
  * of input, binds and runs the table form of the operator (partition,
  * top-nested, reduce, evaluate plug-ins...) over it, emitting its rows. A
- * blocking operator: memory grows with the buffered input. Columns nothing in
- * the query can read are stored as nulls, so a lazily decoded column (the
- * event payload) is never fetched just to be buffered. */
+ * blocking operator: memory grows with the buffered input. Input columns the
+ * query never reads arrive as nulls (kql_colneed.c), so buffering does not
+ * decode the event payload. */
 #include "kql/kql_defer.h"
 
 #include <stdlib.h>
@@ -14,46 +14,14 @@ typedef struct {
   kql_op base;
   kql_defer_spec s;
   kql_table *rows;  /* buffered input */
-  bool *need;       /* per input column: kept (NULL until the first row) */
   kv_value *vals;   /* one input row */
 } kql_op_defer;
-
-/* Does text[0..len) contain w? */
-static bool kql_defer_has(const char *text, size_t len, const char *w) {
-  size_t n = strlen(w);
-  if (n == 0 || n > len) return false;
-  for (size_t i = 0; i + n <= len; i++)
-    if (text[i] == w[0] && memcmp(text + i, w, n) == 0) return true;
-  return false;
-}
-
-/* Which buffered columns can matter. A column is read only through its name
- * (in the text, also as a string: column_ifexists) or by reaching the result
- * under it; '*' and the functions that read every column keep them all.
- * Conservative: any mention of the name keeps the column. */
-static void kql_defer_need(kql_op_defer *d) {
-  static const char *const row_wide[] = {"*", "pack_all", "column_ifexists", "search", "find",
-                                         "narrow", "pivot", "estimate_data_size", NULL};
-  const kql_query *q = d->s.q;
-  bool all = false;
-  for (int i = 0; row_wide[i] && !all; i++) all = kql_defer_has(q->text, q->text_len, row_wide[i]);
-  int n = d->s.in.count;
-  d->need = kv_calloc((size_t)(n ? n : 1), sizeof(bool));
-  for (int c = 0; c < n; c++) {
-    const char *name = d->s.in.cols[c].name;
-    d->need[c] = all || kql_defer_has(q->text, q->text_len, name) ||
-                 kql_schema_find(&q->schema, name, strlen(name)) >= 0;
-  }
-}
 
 static int kql_defer_push(kql_op *op, const kql_xrow *row) {
   kql_op_defer *d = (kql_op_defer *)op;
   if (!d->s.keep_rows) return 0;
-  if (!d->need) kql_defer_need(d);
-  for (int c = 0; c < d->s.in.count; c++) {
-    kv_type t = d->s.in.cols[c].type;
-    d->vals[c] = d->need[c] ? kql_xrow_get(row, c) : t == KV_DYNAMIC ? kv_dyn_null() : kv_null(t);
-  }
+  /* input columns the query never reads come as nulls (kql_colneed.c): not decoded */
+  for (int c = 0; c < d->s.in.count; c++) d->vals[c] = kql_xrow_get(row, c);
   kql_table_add_row(d->rows, d->vals); /* retains: owned copies of borrowed values */
   return 0;
 }
@@ -132,7 +100,6 @@ static void kql_defer_destroy(kql_op *op) {
   kql_table_free(d->rows);
   for (int i = 0; i < d->s.nheld; i++) kv_release(d->s.held[i]);
   free(d->s.held);
-  free(d->need);
   free(d->vals);
 }
 
