@@ -260,6 +260,18 @@ def test_table_operators_on_the_stream():
     check(rc == 0 and got == top3, "top-nested 3 == EXPECTED's largest: %s vs %s" % (got, top3))
     rc, out, err = run("file:" + path, "format:json", "query:let f = (t:(*)) { t | summarize n = count() }; T | invoke f()")
     check(rc == 0 and json_rows(out) == [{"n": exp["events"]}], "invoke on the stream counts every event: %s" % out[:100])
+    # payload values are buffered too (owned copies): same answers as the streaming summarize
+    pairs = [("T | where EventId in (10, 11) | partition by EventId (summarize n = dcount(tostring(EventData.daddr)),"
+              " s = sum(tolong(EventData.size)) | extend k = 1) | order by s asc",
+              "T | where EventId in (10, 11) | summarize n = dcount(tostring(EventData.daddr)),"
+              " s = sum(tolong(EventData.size)) by EventId | project n, s, k = 1 | order by s asc"),
+             ("T | top-nested 3 of d = tostring(EventData.daddr) by c = count() | order by d asc",
+              "T | summarize c = count() by d = tostring(EventData.daddr) | top 3 by c | order by d asc")]
+    for buffered, streamed in pairs:
+        rc1, out1, err1 = run("file:" + path, "format:json", "query:" + buffered)
+        rc2, out2, err2 = run("file:" + path, "format:json", "query:" + streamed)
+        check(rc1 == 0 and rc2 == 0 and json_rows(out1) and json_rows(out1) == json_rows(out2),
+              "%s == %s: %s %s / %s" % (buffered, streamed, out1[:200], err1[:200], out2[:200]))
 
 
 for t in [test_usage_errors, test_query_errors, test_json_rows_kernel_network, test_every_sample_count,
