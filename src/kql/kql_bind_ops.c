@@ -455,7 +455,8 @@ static int kql_regex_literal_groups(const char *s, size_t n) {
 static void kql_regex_escape(kv_buf *b, const char *s, size_t n) {
   for (size_t i = 0; i < n; i++) {
     unsigned char c = (unsigned char)s[i];
-    if (c < 0x80 && !((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == ' '))
+    /* RE2 refuses an escaped word character: '_' stays as it is */
+    if (c < 0x80 && !((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == ' ' || c == '_'))
       kv_buf_putc(b, '\\');
     kv_buf_putc(b, (char)c);
   }
