@@ -104,6 +104,9 @@ int kql_bind_scanops(kql_binder *b, kql_node *op, kql_scope *sc, kql_pipe *p);
 kql_node *kql_scx_star_names(kql_binder *b, kql_node *op, const kv_schema *row);
 /* where * has "x": the predicate over every column (kql_bind_forms.c). */
 kql_node *kql_scx_star_pred(kql_binder *b, kql_node *n, const kv_schema *row, int depth);
+/* union withsource=ws over the input stream: appends leg idx's source name
+ * as string column ws to the leg (kql_bind_union_ws.c). */
+void kql_union_ws_leg(kql_binder *b, kql_pipe *leg, const char *ws, int idx, bool is_input, uint32_t pos);
 /* union legs with View* expanded / unknown legs dropped under isfuzzy=true. */
 kql_node *kql_scx_union_legs(kql_binder *b, kql_node *op, kql_scope *sc);
 /* T | invoke f(args) == f(T, args); pipe = the KQL_N_PIPE node. */
