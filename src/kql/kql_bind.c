@@ -6,6 +6,7 @@
  * stream (datatable, print, range, let-bound tables) are run eagerly into
  * in-memory tables. Everything unsupported fails with "not supported yet". */
 #include "kql/kql_bind.h"
+#include "kql/kql_defer.h"
 #include "kql/kql_make_series.h"
 
 #include "kql/kql_lex.h"
@@ -83,6 +84,7 @@ static void kql_query_own_table(kql_query *q, kql_table *t) {
 
 kql_table *kql_pipe_materialize(kql_binder *b, kql_pipe *p, uint32_t pos) {
   if (p->kind == KQL_SRC_INPUT) {
+    b->input_table = true; /* kql_bind_query then buffers the stream (kql_query_buffer.c) */
     kql_bind_fail(b, pos, "not supported yet: using the input stream as a sub-query here");
     kql_pipe_free(p);
     return NULL;
@@ -1863,6 +1865,7 @@ static int kql_bind_operator(kql_binder *b, kql_node *op, kql_scope *sc, kql_pip
 static int kql_bind_operator_inner(kql_binder *b, kql_node *op, kql_scope *sc, kql_pipe *p) {
   kql_exec *ex = &b->q->ex;
   if (op->kind == KQL_N_GENERIC) return kql_bind_fail(b, op->pos, "not supported yet: %s", op->name);
+  if (p->kind == KQL_SRC_INPUT && kql_defer_wanted(op)) return kql_bind_defer(b, op, sc, p); /* kql_bind_defer.c */
   if (kql_node_is(op, "make-series")) return kql_bind_make_series(b, op, sc, p);
   if (kql_node_is(op, "extend") || kql_node_is(op, "project")) { /* tuple functions (kql_bind_tuple.c) */
     op = kql_bind_tuple_rewrite(b, op, kql_node_is(op, "project"));
@@ -2238,16 +2241,19 @@ int kql_bind_tabular(kql_binder *b, kql_node *n, kql_scope *sc, kql_pipe *p) {
         rc = kql_bind_fail(b, n->pos, "unknown table '%s' (no input stream: use datatable, print or range)", n->name);
         break;
       }
-      if (b->input_name && strcmp(b->input_name, n->name)) { /* another batch statement's input */
+      if (b->batch && !b->input_used && b->input_name && strcmp(b->input_name, n->name)) { /* an earlier batch statement's input */
         rc = kql_bind_fail(b, n->pos, "unknown table '%s' (the input stream is '%s')", n->name, b->input_name);
         break;
       }
       if (b->input_used) {
-        if (b->input_name && !strcmp(b->input_name, n->name))
+        if (b->input_name && !strcmp(b->input_name, n->name)) {
+          b->input_table = true; /* kql_bind_query then buffers the stream (kql_query_buffer.c) */
           rc = kql_bind_fail(b, n->pos, "not supported yet: reading the input stream '%s' twice", n->name);
-        else
+        } else {
+          b->input_table = true; /* maybe an 'as' name of the stream: tried again over the buffer */
           rc = kql_bind_fail(b, n->pos, "unknown table '%s' (the input stream is '%s')", n->name,
                              b->input_name ? b->input_name : "?");
+        }
         break;
       }
       b->input_used = true;
@@ -2355,6 +2361,7 @@ static int kql_bind_query_inner(kql_binder *bp, kql_query *q, kql_node *root) {
   if (root->kind == KQL_N_COMMAND)
     return kql_bind_fail(bp, root->pos, "not supported yet: management commands");
   kql_scope *sc = kql_arena_alloc(bp->a, sizeof *sc);
+  sc->parent = bp->root_parent;
   kql_node *last = NULL;
   for (int i = 0; i < root->nkids; i++) {
     kql_node *st = root->kids[i];
@@ -2376,7 +2383,7 @@ static int kql_bind_query_inner(kql_binder *bp, kql_query *q, kql_node *root) {
       }
       if (kql_is_tabular_node(bp, v, sc)) {
         kql_scope *snap = kql_arena_alloc(bp->a, sizeof *snap);
-        snap->parent = NULL;
+        snap->parent = bp->root_parent;
         snap->ents = sc->ents; /* the let sees only earlier names */
         kql_ent *e = kql_scope_add(bp, sc, st->name, KQL_ENT_TABULAR);
         e->node = v;
@@ -2428,7 +2435,8 @@ static int kql_bind_query_inner(kql_binder *bp, kql_query *q, kql_node *root) {
   return 0;
 }
 
-int kql_bind_query(kql_query *q, kql_node *root, kql_error *err) {
+int kql_bind_query_scoped(kql_query *q, kql_node *root, kql_error *err, kql_scope *parent,
+                          const char *input_name, bool *twice, const char **first_name) {
   kql_binder b;
   memset(&b, 0, sizeof b);
   b.q = q;
@@ -2436,8 +2444,21 @@ int kql_bind_query(kql_query *q, kql_node *root, kql_error *err) {
   b.src = q->text;
   b.len = q->text_len;
   b.err = err;
+  b.root_parent = parent;
+  b.input_used = input_name != NULL;
+  b.input_name = input_name;
   int rc = kql_bind_query_inner(&b, q, root);
   /* the scalar constants held by scope entries */
   for (kql_ent *e = b.all; e; e = e->all_next) kv_release(e->cval);
+  if (twice) *twice = b.input_table;
+  if (first_name) *first_name = b.input_name;
+  return rc;
+}
+
+int kql_bind_query(kql_query *q, kql_node *root, kql_error *err) {
+  bool twice = false;
+  const char *name = NULL;
+  int rc = kql_bind_query_scoped(q, root, err, NULL, NULL, &twice, &name);
+  if (rc != 0 && twice && q->input && name) rc = kql_bind_query_buffered(q, root, err, name);
   return rc;
 }

@@ -63,6 +63,8 @@ typedef struct kql_binder {
   int colnum; /* Column1, Column2 ... */
   kql_ent *all;
   kql_node *bin_auto_size, *bin_auto_at; /* from `set` (kql_bind_set.c) */
+  bool input_table;        /* failed for want of the stream as a table (read twice, sub-query) */
+  kql_scope *root_parent;  /* outer scope of the query's statements (or NULL) */
   kql_node **stmts;        /* result statements in order (kql_bind_batch.c) */
   kql_scope **stmt_scopes; /* per statement: the names defined before it */
   int nstmts, stmt_cap;
@@ -121,6 +123,18 @@ int kql_bind_scanops(kql_binder *b, kql_node *op, kql_scope *sc, kql_pipe *p);
 kql_node *kql_scx_star_names(kql_binder *b, kql_node *op, const kv_schema *row);
 /* where * has "x": the predicate over every column (kql_bind_forms.c). */
 kql_node *kql_scx_star_pred(kql_binder *b, kql_node *n, const kv_schema *row, int depth);
+/* Binds the whole query into q (schema, operator chain, source) with
+ * `parent` as the outer scope; input_name non-NULL: the stream counts as read
+ * under that name. *twice: the binding failed for want of the stream as a
+ * table (read twice, used as a sub-query, an 'as' name of it). */
+int kql_bind_query_scoped(kql_query *q, kql_node *root, kql_error *err, kql_scope *parent,
+                          const char *input_name, bool *twice, const char **first_name);
+/* The query needs the stream as a table (read twice, as a sub-query): it runs
+ * over the buffered stream at end of input (kql_query_buffer.c). */
+int kql_bind_query_buffered(kql_query *q, kql_node *root, kql_error *err, const char *input_name);
+/* union withsource=ws over the input stream: appends leg idx's source name
+ * as string column ws to the leg (kql_bind_union_ws.c). */
+void kql_union_ws_leg(kql_binder *b, kql_pipe *leg, const char *ws, int idx, bool is_input, uint32_t pos);
 /* union legs with View* expanded / unknown legs dropped under isfuzzy=true. */
 kql_node *kql_scx_union_legs(kql_binder *b, kql_node *op, kql_scope *sc);
 /* T | invoke f(args) == f(T, args); pipe = the KQL_N_PIPE node. */

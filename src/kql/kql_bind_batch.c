@@ -259,6 +259,9 @@ int kql_bind_batch(kql_binder *b, kql_query *q) {
     e->feed_head = NULL;
   }
   if (rc) {
+    /* no second binding over the buffered stream (kql_query_buffer.c) for
+     * several result tables: its error stays */
+    b->input_table = false;
     for (int i = 0; i < bt.nroots; i++) kql_op_free_chain(bt.roots[i]);
     free(bt.roots);
     free(bt.res);

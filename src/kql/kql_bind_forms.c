@@ -93,9 +93,6 @@ int kql_bind_invoke(kql_binder *b, kql_node *pipe, kql_scope *sc, kql_pipe *p) {
   kql_ent *e = kql_scx_lookup(sc, fn->name);
   if (!e || e->kind != KQL_ENT_FUNC)
     return kql_bind_fail(b, fn->pos, "not supported yet: invoke of '%s' (only let-defined functions)", fn->name);
-  kql_node *src = kql_scx_source(pipe->kids[0]);
-  if (src && src->kind == KQL_N_NAME && !kql_scx_lookup(sc, src->name))
-    return kql_bind_fail(b, op->pos, "not supported yet: invoke on the input stream");
   kql_node *call = kql_scx_copy(b, fn);
   kql_node_add(b->a, call, pipe->kids[0]);
   for (int i = 0; i < fn->nkids; i++) kql_node_add(b->a, call, fn->kids[i]);

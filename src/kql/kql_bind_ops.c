@@ -77,7 +77,8 @@ static int kql_bind_union(kql_binder *b, kql_node *op, kql_scope *sc, kql_pipe *
     }
     if (rc == 0 && legs[i].kind == KQL_SRC_INPUT) input_leg = i;
   }
-  if (rc == 0 && ws && input_leg >= 0) rc = kql_bind_fail(b, op->pos, "not supported yet: union withsource with the input stream");
+  if (rc == 0 && ws && input_leg >= 0) /* each leg carries its name (kql_bind_union_ws.c) */
+    for (int i = 0; i < nlegs; i++) kql_union_ws_leg(b, &legs[i], ws, i, i == input_leg, op->pos);
   int cap = 1;
   for (int i = 0; i < nlegs; i++) cap += legs[i].schema.count;
   kql_ucol *uc = kv_calloc((size_t)cap, sizeof(kql_ucol));
@@ -455,7 +456,8 @@ static int kql_regex_literal_groups(const char *s, size_t n) {
 static void kql_regex_escape(kv_buf *b, const char *s, size_t n) {
   for (size_t i = 0; i < n; i++) {
     unsigned char c = (unsigned char)s[i];
-    if (c < 0x80 && !((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == ' '))
+    /* RE2 refuses an escaped word character: '_' stays as it is */
+    if (c < 0x80 && !((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == ' ' || c == '_'))
       kv_buf_putc(b, '\\');
     kv_buf_putc(b, (char)c);
   }

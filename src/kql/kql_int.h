@@ -272,6 +272,7 @@ struct kql_query {
   const kv_schema *input;
   kv_value *input_cache;
   uint8_t *input_have;
+  uint8_t *input_unread; /* per input column: 1 = nothing can read it; never fetched (null) */
   bool finished;
   /* ownership lists */
   kql_table **tables;
@@ -287,6 +288,8 @@ struct kql_query {
   void *on_table_ud;
 };
 
+/* Input columns no part of q can read: 1 = skip (kql_colneed.c; caller frees). */
+uint8_t *kql_input_unread(const kql_query *q);
 /* Binder entry (kql_bind.c): builds the operator chain into q. */
 int kql_bind_query(kql_query *q, kql_node *root, kql_error *err);
 /* Runs a source table/range through an operator chain (eager sub-queries). */

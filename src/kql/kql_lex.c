@@ -90,7 +90,16 @@ static int kql_lex_string(const char *s, size_t len, size_t p, int verbatim, kql
                           kql_token *t, size_t *endp) {
   char q = s[p];
   size_t i = p + 1;
-  char *out = kql_arena_alloc(a, len - p + 1);
+  /* the text up to the closing quote bounds the value (escapes only shrink
+   * it); sizing by the rest of the query made many literals quadratic */
+  size_t e = p + 1;
+  while (e < len && s[e] != '\n' && s[e] != '\r') {
+    if (s[e] == '\\' && !verbatim) e++;
+    else if (s[e] == q && !(verbatim && e + 1 < len && s[e + 1] == q)) break;
+    else if (s[e] == q) e++;
+    e++;
+  }
+  char *out = kql_arena_alloc(a, e - p + 1);
   size_t n = 0;
   while (i < len) {
     char c = s[i];

@@ -39,6 +39,10 @@ int kql_query_compile(kql_query **out, const char *text, size_t len, const kql_o
     int n = q->input->count;
     q->input_cache = kv_calloc((size_t)(n ? n : 1), sizeof(kv_value));
     q->input_have = kv_calloc((size_t)(n ? n : 1), 1);
+    q->input_unread = kql_input_unread(q); /* such columns read as null, the getter never runs */
+    for (int c = 0; c < n; c++)
+      if (q->input_unread[c])
+        q->input_cache[c] = q->input->cols[c].type == KV_DYNAMIC ? kv_dyn_null() : kv_null(q->input->cols[c].type);
   }
   *out = q;
   return 0;
@@ -61,7 +65,7 @@ int kql_query_push(kql_query *q, const kql_row *row, kql_error *err) {
   r.ncols = q->input->count;
   r.cache = q->input_cache;
   r.have = q->input_have;
-  memset(q->input_have, 0, (size_t)r.ncols);
+  memcpy(q->input_have, q->input_unread, (size_t)r.ncols);
   q->rows_in++;
   int rc = kql_op_push(q->head, &r);
   if (q->ex.failed) return -1;
@@ -106,6 +110,7 @@ void kql_query_free(kql_query *q) {
   kql_regex_scratch_free(q->ex.scratch);
   free(q->input_cache);
   free(q->input_have);
+  free(q->input_unread);
   kql_arena_free(&q->arena);
   free(q->text);
   free(q);

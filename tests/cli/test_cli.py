@@ -222,11 +222,106 @@ def test_several_result_tables():
     rc, out, err = run("query:print a = 1; print b = 2", "cluster:https://example.kusto.windows.net",
                        "database:d", "table:t")
     check(rc == 2 and "result tables" in err, "upload of several tables refused: %d %s" % (rc, err[:200]))
+def kernel_network_as_datatable():
+    """The header columns of KernelNetwork.etl as a KQL datatable literal,
+    built from the tool's plain json rows (no query): the table-mode truth."""
+    path = os.path.join(ETL, "Tx/KernelNetwork.etl")
+    rc, out, err = run("file:" + path, "format:json")
+    rows = json_rows(out)
+    vals = []
+    for r in rows:
+        pid = "long(null)" if r["ProcessId"] is None else str(r["ProcessId"])
+        vals.append("datetime(%s), %d, %s, %s" % (r["TimeCreated"], r["EventId"], pid, json.dumps(r["EventName"])))
+    return rc, len(rows), ("datatable(TimeCreated:datetime, EventId:int, ProcessId:long, EventName:string)[\n"
+                           + ",\n".join(vals) + "]")
+
+
+def test_table_operators_on_the_stream():
+    """Operators that need their whole input (partition, top-nested, reduce,
+    invoke, evaluate plug-ins, getschema) run over the input stream: the rows
+    are buffered to end of input; so do queries that read the stream twice or
+    use it as a sub-query (the whole query runs over the buffered stream). Each query over the trace must give the rows
+    the same query gives over the same rows loaded as a let-bound datatable,
+    and the per-EventId counts must match EXPECTED.json's histogram."""
+    path = os.path.join(ETL, "Tx/KernelNetwork.etl")
+    rc, n, table = kernel_network_as_datatable()
+    exp = EXPECTED["Tx/KernelNetwork.etl"]
+    check(rc == 0 and n == exp["events"], "datatable truth has every event: %d" % n)
+    hist = {int(k): v for k, v in exp["events_by_provider"]["7dd42a49-5329-4832-8dfd-43d979153a88"].items()}
+    hist[0] = hist.get(0, 0) + exp["header_types"]["SYSTEM64"]  # the logfile header record is EventId 0
+    cols = "project TimeCreated, EventId, ProcessId, EventName"
+    fn = "let f = (t:(*), k:long) { t | top-nested k of EventName by max(TimeCreated) };\n"
+    t0, t1 = "datetime(2012-06-19)", "datetime(2012-06-20)"
+    queries = [
+        "partition by EventId (summarize c = count(), p = dcount(ProcessId))",
+        "partition by EventId (top 2 by TimeCreated desc)",
+        "top-nested 3 of EventId by count(), top-nested 2 of ProcessId by count()",
+        "top-nested of EventName by c = count() | order by EventName asc",
+        "reduce by EventName",
+        "where EventId != 11 | reduce by EventName with threshold=0.5",
+        fn + "T | where EventId != 11 | invoke f(2)",
+        "evaluate session_count(EventId, TimeCreated, %s, %s, 10s, 20s)" % (t0, t1),
+        "evaluate sliding_window_counts(EventId, TimeCreated, %s, %s, 10s, 30s)" % (t0, t1),
+        "evaluate activity_counts_metrics(ProcessId, TimeCreated, %s, %s, 5s)" % (t0, t1),
+        "evaluate rolling_percentile(EventId, 50, TimeCreated, 5s, 3)",
+        "evaluate rows_near(EventId == 29, 2)",
+        "getschema",
+    ]
+    # queries that need the whole stream as a table (read twice, sub-query): the
+    # query runs over the buffered stream; they name only the truth's columns
+    whole = [
+        "let s = T | where EventId == 10 | summarize a = count() by ProcessId;\n"
+        "let r = T | where EventId == 11 | summarize b = count() by ProcessId;\n"
+        "s | join kind=fullouter r on ProcessId | project ProcessId, ProcessId1, a, b | order by ProcessId asc, ProcessId1 asc",
+        "T | where EventId in ((T | summarize c = count() by EventId | where c > 100 | project EventId))"
+        " | summarize n = count(), t = max(TimeCreated) by EventId | order by EventId asc",
+        "range x from 1 to 2 step 1 | extend n = toscalar(T | where EventId != 11 | count)",
+        "T | project EventId, ProcessId | as X | where EventId == 10"
+        " | join kind=inner (X | where EventId == 11 | summarize n = count() by ProcessId) on ProcessId | count",
+    ]
+    for q in queries + whole:
+        body = q if q.startswith("let ") or q in whole else "T | " + q
+        stream_q = body if q in whole else body.replace("T | ", "T | " + cols + " | ", 1)
+        with tempfile.TemporaryDirectory() as d:
+            sq, tq = os.path.join(d, "s.kql"), os.path.join(d, "t.kql")
+            open(sq, "w").write(stream_q)
+            open(tq, "w").write("let T = " + table + ";\n" + body)
+            rc1, out1, err1 = run("file:" + path, "query:" + sq, "format:json")
+            rc2, out2, err2 = run("query:" + tq, "format:json")
+        got, want = json_rows(out1), json_rows(out2)
+        check(rc1 == 0 and rc2 == 0 and got, "%s: runs on the stream and on the table: %s / %s" % (q, err1[:200], err2[:200]))
+        check(got == want, "%s: stream rows == table rows (%d vs %d)" % (q, len(got), len(want)))
+    # against the reference histogram, over the full event rows
+    rc, out, err = run("file:" + path, "format:json", "query:T | partition by EventId (summarize c = count() by EventId)")
+    got = {r["EventId"]: r["c"] for r in json_rows(out)}
+    check(rc == 0 and got == hist, "partition: per-EventId counts == EXPECTED: %s %s" % (got, err[:200]))
+    rc, out, err = run("file:" + path, "format:json", "query:T | top-nested 3 of EventId by count()")
+    top3 = sorted(hist.items(), key=lambda kv: -kv[1])[:3]
+    got = [(r["EventId"], r["aggregated_EventId"]) for r in json_rows(out)]
+    check(rc == 0 and got == top3, "top-nested 3 == EXPECTED's largest: %s vs %s" % (got, top3))
+    rc, out, err = run("file:" + path, "format:json", "query:let f = (t:(*)) { t | summarize n = count() }; T | invoke f()")
+    check(rc == 0 and json_rows(out) == [{"n": exp["events"]}], "invoke on the stream counts every event: %s" % out[:100])
+    rc, out, err = run("file:" + path, "format:json", "query:range x from 1 to 1 step 1"
+                       " | extend a = toscalar(T | where EventId != 11 | count), b = toscalar(T | where EventId == 29 | count)")
+    check(rc == 0 and json_rows(out) == [{"x": 1, "a": exp["events"] - hist[11], "b": hist[29]}],
+          "toscalar over the stream == EXPECTED counts: %s %s" % (out[:100], err[:200]))
+    # payload values are buffered too (owned copies): same answers as the streaming summarize
+    pairs = [("T | where EventId in (10, 11) | partition by EventId (summarize n = dcount(tostring(EventData.daddr)),"
+              " s = sum(tolong(EventData.size)) | extend k = 1) | order by s asc",
+              "T | where EventId in (10, 11) | summarize n = dcount(tostring(EventData.daddr)),"
+              " s = sum(tolong(EventData.size)) by EventId | project n, s, k = 1 | order by s asc"),
+             ("T | top-nested 3 of d = tostring(EventData.daddr) by c = count() | order by d asc",
+              "T | summarize c = count() by d = tostring(EventData.daddr) | top 3 by c | order by d asc")]
+    for buffered, streamed in pairs:
+        rc1, out1, err1 = run("file:" + path, "format:json", "query:" + buffered)
+        rc2, out2, err2 = run("file:" + path, "format:json", "query:" + streamed)
+        check(rc1 == 0 and rc2 == 0 and json_rows(out1) and json_rows(out1) == json_rows(out2),
+              "%s == %s: %s %s / %s" % (buffered, streamed, out1[:200], err1[:200], out2[:200]))
 
 
 for t in [test_usage_errors, test_query_errors, test_json_rows_kernel_network, test_every_sample_count,
           test_csv_and_out_file, test_standalone_query, test_seed_netflow_query, test_stats_report,
-          test_bag_unpack_on_the_stream, test_several_result_tables]:
+          test_bag_unpack_on_the_stream, test_table_operators_on_the_stream, test_several_result_tables]:
     before = failed
     try:
         t()

@@ -86,9 +86,46 @@ static void test_names_do_not_decode(void) {
   TEST_EQ_INT(d, 0);
 }
 
+/* Operators that buffer the stream to end of input (partition, top-nested,
+ * ...) keep only the columns the query can read: no payload decode when
+ * EventData is not named; decodes only for the rows that reach them when it is. */
+static void test_buffered_operators_decode_only_named_columns(void) {
+  int64_t n = -1;
+  uint64_t d = run_query("EtwTcp | partition by EventId (summarize c = count()) | summarize n = sum(c)", &n);
+  TEST_EQ_INT(n, 8924);
+  TEST_EQ_INT(d, 0);
+  d = run_query("EtwTcp | where EventId == 11 | partition by EventId (take 3) | count", &n);
+  TEST_EQ_INT(n, 3);
+  TEST_EQ_INT(d, 0);
+  d = run_query("EtwTcp | where EventId == 11 | top-nested of tostring(EventData.daddr) by c = count()"
+                " | summarize n = sum(c)", &n);
+  TEST_EQ_INT(n, 7968);
+  TEST_CHECK_MSG(d > 0 && d <= 7968, "decodes %llu", (unsigned long long)d);
+}
+
+/* Operators that keep or copy whole rows (sort, top, union) do not fetch a
+ * column the query never names; naming it, or '*', decodes it for the rows
+ * that reach the operator (575 events have EventId 10, EXPECTED.json). */
+static void test_row_keeping_operators_decode_only_named_columns(void) {
+  int64_t n = -1;
+  uint64_t d = run_query("EtwTcp | top 3 by TimeCreated desc | project EventId | count", &n);
+  TEST_EQ_INT(n, 3);
+  TEST_EQ_INT(d, 0);
+  d = run_query("union EtwTcp, (datatable(EventId:int)[1]) | sort by EventId | count", &n);
+  TEST_EQ_INT(n, 8925);
+  TEST_EQ_INT(d, 0);
+  d = run_query("EtwTcp | where EventId == 10 | top 3 by TimeCreated | summarize n = countif(isnotnull(EventData))", &n);
+  TEST_EQ_INT(n, 3);
+  TEST_EQ_INT(d, 575);
+  d = run_query("EtwTcp | where EventId == 10 | distinct * | count", &n);
+  TEST_EQ_INT(d, 575);
+}
+
 int main(void) {
   TEST_RUN(test_header_filter_decodes_nothing);
   TEST_RUN(test_eventdata_decoded_only_for_filtered_rows);
   TEST_RUN(test_names_do_not_decode);
+  TEST_RUN(test_buffered_operators_decode_only_named_columns);
+  TEST_RUN(test_row_keeping_operators_decode_only_named_columns);
   return e2k_test_report();
 }
