@@ -1174,6 +1174,16 @@ static const char *kql_expr_name(kql_binder *b, kql_node *n) {
     case KQL_N_PAREN:
       return kql_expr_name(b, n->kids[0]);
     case KQL_N_CALL: {
+      /* Conversions and parsers take their argument's name
+       * (ResultNameKind.FirstArgument): sum(toint(e.qty)) is sum_e_qty. */
+      static const char *const first_arg[] = {
+          "tostring", "tohex", "todynamic", "toobject", "tolong", "toint", "toreal", "todouble",
+          "todatetime", "totimespan", "totime", "tobool", "toboolean", "todecimal", "toguid",
+          "parse_csv", "parsejson", "parse_json", "parse_xml", "datetime_to_locale_string",
+          "number_to_locale_string", NULL};
+      for (int i = 0; first_arg[i]; i++)
+        if (kql_node_is(n, first_arg[i]) && n->flags == 0)
+          return n->nkids ? kql_expr_name(b, n->kids[0]) : NULL;
       /* Kusto.Language's ResultNameKind of the sketch functions: name_arg,
        * prefix_arg or a fixed prefix; other calls stay unnamed (Column1) */
       static const struct {
@@ -1202,13 +1212,9 @@ static const char *kql_expr_name(kql_binder *b, kql_node *n) {
   }
 }
 
-/* Aggregate argument naming: tostring(x)/todynamic(x) are named after x
- * (ResultNameKind.FirstArgument; emulator: summarize-operator-04). */
-static const char *kql_agg_arg_name(kql_binder *b, kql_node *n) {
-  while (n->kind == KQL_N_CALL && n->nkids == 1 && (kql_node_is(n, "tostring") || kql_node_is(n, "todynamic")))
-    n = n->kids[0];
-  return kql_expr_name(b, n);
-}
+/* Aggregate argument naming: as any expression's (tostring(x) is named
+ * after x: emulator summarize-operator-04). */
+static const char *kql_agg_arg_name(kql_binder *b, kql_node *n) { return kql_expr_name(b, n); }
 
 /* by-key naming: bin(x, 1h) -> x, tostring(x) -> x; else Column1.. */
 static const char *kql_key_name(kql_binder *b, kql_node *n) {
@@ -1272,6 +1278,8 @@ static int kql_bind_extend(kql_binder *b, kql_node *op, kql_scope *sc, kql_pipe 
     } else {
       name = kql_expr_name(b, it);
       if (!name) name = kql_column_n(b);
+      else if (it->kind != KQL_N_NAME && kql_schema_find(&out, name, strlen(name)) >= 0)
+        name = kql_unique_name(b, &out, name); /* extend tolong(s) beside s adds s1 */
     }
     kql_expr *e = kql_bind_expr(b, en, &p->schema, local);
     if (!e) goto fail;
@@ -1334,6 +1342,8 @@ static int kql_bind_project(kql_binder *b, kql_node *op, kql_scope *sc, kql_pipe
     } else {
       name = kql_expr_name(b, it);
       if (!name) name = kql_column_n(b);
+      else if (it->kind != KQL_N_NAME && kql_schema_find(&out, name, strlen(name)) >= 0)
+        name = kql_unique_name(b, &out, name); /* project s, tolong(s) gives s, s1 */
     }
     int c = en->kind == KQL_N_NAME ? kql_schema_find(&p->schema, en->name, en->name_len) : -1;
     if (kql_schema_find(&out, name, strlen(name)) >= 0) {
