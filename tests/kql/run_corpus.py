@@ -535,10 +535,13 @@ def main():
                     else:
                         try:
                             cols, types, rows = parse_output(out)
+                        except Exception as e:  # malformed output: a tool error, not an answer
+                            cols, diff = None, 'bad output: %s' % e
+                        if cols is not None:
                             diff = compare(case, cols, types or [], rows, loco)
-                        except Exception as e:  # malformed output
-                            diff = 'bad output: %s' % e
-                        if diff is None:
+                        if cols is None:
+                            status, msg = 'error', diff[:400]
+                        elif diff is None:
                             status = 'pass'
                         elif isinstance(diff, Apart):
                             status, msg = 'random', str(diff)
