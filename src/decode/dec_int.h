@@ -195,30 +195,6 @@ static inline uint32_t dec_utf16_next(const uint8_t *p, size_t n, size_t *i) {
   return 0xFFFD;
 }
 
-/* UTF-8 bytes of code point c (below 0x110000) at o; returns how many (1-4). */
-static inline size_t dec_utf8_put(char *o, uint32_t c) {
-  if (c < 0x80) {
-    o[0] = (char)c;
-    return 1;
-  }
-  if (c < 0x800) {
-    o[0] = (char)(0xC0 | (c >> 6));
-    o[1] = (char)(0x80 | (c & 0x3F));
-    return 2;
-  }
-  if (c < 0x10000) {
-    o[0] = (char)(0xE0 | (c >> 12));
-    o[1] = (char)(0x80 | ((c >> 6) & 0x3F));
-    o[2] = (char)(0x80 | (c & 0x3F));
-    return 3;
-  }
-  o[0] = (char)(0xF0 | (c >> 18));
-  o[1] = (char)(0x80 | ((c >> 12) & 0x3F));
-  o[2] = (char)(0x80 | ((c >> 6) & 0x3F));
-  o[3] = (char)(0x80 | (c & 0x3F));
-  return 4;
-}
-
 static inline bool dec_guid_eq(const uint8_t *a, const uint8_t *b) { return memcmp(a, b, 16) == 0; }
 
 /* Well-known GUIDs (Windows byte order), defined in dec_context.c. */

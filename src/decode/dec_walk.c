@@ -56,7 +56,7 @@ void dec_utf16_to_utf8(kv_buf *b, const uint8_t *p, size_t nbytes, bool stop_at_
     }
     c = dec_utf16_next(p, n, &i);
     char u[4];
-    kv_buf_append(b, u, dec_utf8_put(u, c));
+    kv_buf_append(b, u, kv_utf8_put(u, c));
   }
 }
 
@@ -377,7 +377,7 @@ static kv_value walk_wide_text(dec_walk_state *w, const uint8_t *p, size_t nbyte
       else o += json_escape_ascii(o, c);
       continue;
     }
-    o += dec_utf8_put(o, dec_utf16_next(p, n, &i));
+    o += kv_utf8_put(o, dec_utf16_next(p, n, &i));
   }
   *o++ = '"';
   b->len = (size_t)(o - b->data);

@@ -64,19 +64,7 @@ static bool xml_skip_past(xml_rd *r, const char *t) {
 }
 
 /* Appends a code point as UTF-8. */
-static void xml_put_cp(kv_buf *b, uint32_t c) {
-  char u[4];
-  if (c < 0x80) { u[0] = (char)c; kv_buf_append(b, u, 1); }
-  else if (c < 0x800) { u[0] = (char)(0xC0 | c >> 6); u[1] = (char)(0x80 | (c & 0x3F)); kv_buf_append(b, u, 2); }
-  else if (c < 0x10000) {
-    u[0] = (char)(0xE0 | c >> 12); u[1] = (char)(0x80 | ((c >> 6) & 0x3F)); u[2] = (char)(0x80 | (c & 0x3F));
-    kv_buf_append(b, u, 3);
-  } else {
-    u[0] = (char)(0xF0 | c >> 18); u[1] = (char)(0x80 | ((c >> 12) & 0x3F));
-    u[2] = (char)(0x80 | ((c >> 6) & 0x3F)); u[3] = (char)(0x80 | (c & 0x3F));
-    kv_buf_append(b, u, 4);
-  }
-}
+static void xml_put_cp(kv_buf *b, uint32_t c) { kv_buf_put_utf8(b, c); }
 
 /* Attribute value between quotes, entities decoded, into b (NUL-terminated). */
 static bool xml_attr_value(xml_rd *r, kv_buf *b) {

@@ -61,30 +61,7 @@ static bool pc_utf8_next(const char *s, size_t len, size_t *i, uint32_t *cp) {
   return true;
 }
 
-static void pc_utf8_put(kv_buf *b, uint32_t cp) {
-  char t[4];
-  size_t n;
-  if (cp < 0x80) {
-    t[0] = (char)cp;
-    n = 1;
-  } else if (cp < 0x800) {
-    t[0] = (char)(0xC0 | (cp >> 6));
-    t[1] = (char)(0x80 | (cp & 0x3F));
-    n = 2;
-  } else if (cp < 0x10000) {
-    t[0] = (char)(0xE0 | (cp >> 12));
-    t[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
-    t[2] = (char)(0x80 | (cp & 0x3F));
-    n = 3;
-  } else {
-    t[0] = (char)(0xF0 | (cp >> 18));
-    t[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
-    t[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
-    t[3] = (char)(0x80 | (cp & 0x3F));
-    n = 4;
-  }
-  kv_buf_append(b, t, n);
-}
+static void pc_utf8_put(kv_buf *b, uint32_t cp) { kv_buf_put_utf8(b, cp); }
 
 /* Encodes code points cps[0..n) into b (RFC 3492 section 6.3). */
 static bool pc_encode(const uint32_t *cps, size_t n, kv_buf *b) {

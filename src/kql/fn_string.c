@@ -158,27 +158,7 @@ bad:
   return 1;
 }
 
-static void kql_utf8_encode(kv_buf *b, unsigned cp) {
-  char t[4];
-  if (cp < 0x80) {
-    kv_buf_putc(b, (char)cp);
-  } else if (cp < 0x800) {
-    t[0] = (char)(0xC0 | (cp >> 6));
-    t[1] = (char)(0x80 | (cp & 0x3F));
-    kv_buf_append(b, t, 2);
-  } else if (cp < 0x10000) {
-    t[0] = (char)(0xE0 | (cp >> 12));
-    t[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
-    t[2] = (char)(0x80 | (cp & 0x3F));
-    kv_buf_append(b, t, 3);
-  } else {
-    t[0] = (char)(0xF0 | (cp >> 18));
-    t[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
-    t[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
-    t[3] = (char)(0x80 | (cp & 0x3F));
-    kv_buf_append(b, t, 4);
-  }
-}
+static void kql_utf8_encode(kv_buf *b, unsigned cp) { kv_buf_put_utf8(b, cp); }
 
 static kv_value kql_map_case(kv_value v, unsigned (*map)(unsigned)) {
   kv_buf t, out;

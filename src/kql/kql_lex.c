@@ -67,23 +67,7 @@ static int kql_lex_hex(int c) {
   return -1;
 }
 
-static void kql_lex_put_utf8(char *o, size_t *n, uint32_t cp) {
-  if (cp < 0x80) {
-    o[(*n)++] = (char)cp;
-  } else if (cp < 0x800) {
-    o[(*n)++] = (char)(0xC0 | (cp >> 6));
-    o[(*n)++] = (char)(0x80 | (cp & 0x3F));
-  } else if (cp < 0x10000) {
-    o[(*n)++] = (char)(0xE0 | (cp >> 12));
-    o[(*n)++] = (char)(0x80 | ((cp >> 6) & 0x3F));
-    o[(*n)++] = (char)(0x80 | (cp & 0x3F));
-  } else {
-    o[(*n)++] = (char)(0xF0 | (cp >> 18));
-    o[(*n)++] = (char)(0x80 | ((cp >> 12) & 0x3F));
-    o[(*n)++] = (char)(0x80 | ((cp >> 6) & 0x3F));
-    o[(*n)++] = (char)(0x80 | (cp & 0x3F));
-  }
-}
+static void kql_lex_put_utf8(char *o, size_t *n, uint32_t cp) { *n += kv_utf8_put(o + *n, cp); }
 
 /* Scans a quoted string starting at p (the quote). verbatim: no escapes, quote doubled. */
 static int kql_lex_string(const char *s, size_t len, size_t p, int verbatim, kql_arena *a,

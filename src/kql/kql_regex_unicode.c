@@ -14,6 +14,7 @@
  *     Katakana, Arabic, Hebrew, Hangul, Thai, Common-free.
  * Code outside these blocks may be misclassified; documented in kql_regex.h. */
 #include "kql/kql_regex_int.h"
+#include "value/value.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,28 +38,7 @@ void *kre_realloc(void *p, size_t n) {
   return q;
 }
 
-size_t kre_utf8_encode(uint32_t cp, char *out) {
-  if (cp < 0x80) {
-    out[0] = (char)cp;
-    return 1;
-  }
-  if (cp < 0x800) {
-    out[0] = (char)(0xC0 | (cp >> 6));
-    out[1] = (char)(0x80 | (cp & 0x3F));
-    return 2;
-  }
-  if (cp < 0x10000) {
-    out[0] = (char)(0xE0 | (cp >> 12));
-    out[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
-    out[2] = (char)(0x80 | (cp & 0x3F));
-    return 3;
-  }
-  out[0] = (char)(0xF0 | (cp >> 18));
-  out[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
-  out[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
-  out[3] = (char)(0x80 | (cp & 0x3F));
-  return 4;
-}
+size_t kre_utf8_encode(uint32_t cp, char *out) { return kv_utf8_put(out, cp); }
 
 /* ---- range sets ---- */
 

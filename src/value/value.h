@@ -246,6 +246,36 @@ static inline void kv_buf_putc(kv_buf *b, char c) {
   b->data[b->len] = '\0';
 }
 void kv_buf_puts(kv_buf *b, const char *s);
+/* UTF-8 bytes of code point cp (below 0x110000) at out; returns how many (1-4). */
+static inline size_t kv_utf8_put(char *out, uint32_t cp) {
+  if (cp < 0x80) {
+    out[0] = (char)cp;
+    return 1;
+  }
+  if (cp < 0x800) {
+    out[0] = (char)(0xC0 | (cp >> 6));
+    out[1] = (char)(0x80 | (cp & 0x3F));
+    return 2;
+  }
+  if (cp < 0x10000) {
+    out[0] = (char)(0xE0 | (cp >> 12));
+    out[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
+    out[2] = (char)(0x80 | (cp & 0x3F));
+    return 3;
+  }
+  out[0] = (char)(0xF0 | (cp >> 18));
+  out[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
+  out[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
+  out[3] = (char)(0x80 | (cp & 0x3F));
+  return 4;
+}
+/* Appends code point cp as UTF-8. */
+static inline void kv_buf_put_utf8(kv_buf *b, uint32_t cp) {
+  char t[4];
+  size_t n = kv_utf8_put(t, cp);
+  kv_buf_append(b, t, n);
+}
+
 /* Decimal text of a signed 64-bit integer (the JSON writers' hot path). */
 void kv_buf_put_i64(kv_buf *b, int64_t v);
 void kv_buf_printf(kv_buf *b, const char *fmt, ...)

@@ -48,28 +48,6 @@ static int kv_json_hex4(kv_json_parser *p, uint32_t *out) {
   return 0;
 }
 
-static void kv_utf8_put(kv_buf *b, uint32_t cp) {
-  char t[4];
-  if (cp < 0x80) {
-    kv_buf_putc(b, (char)cp);
-  } else if (cp < 0x800) {
-    t[0] = (char)(0xC0 | cp >> 6);
-    t[1] = (char)(0x80 | (cp & 0x3F));
-    kv_buf_append(b, t, 2);
-  } else if (cp < 0x10000) {
-    t[0] = (char)(0xE0 | cp >> 12);
-    t[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
-    t[2] = (char)(0x80 | (cp & 0x3F));
-    kv_buf_append(b, t, 3);
-  } else {
-    t[0] = (char)(0xF0 | cp >> 18);
-    t[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
-    t[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
-    t[3] = (char)(0x80 | (cp & 0x3F));
-    kv_buf_append(b, t, 4);
-  }
-}
-
 /* Parses a string literal at p->pos (which is at '"') into b. */
 static int kv_json_string(kv_json_parser *p, kv_buf *b) {
   p->pos++; /* opening quote */
@@ -123,7 +101,7 @@ static int kv_json_string(kv_json_parser *p, kv_buf *b) {
         } else if (cp >= 0xDC00 && cp <= 0xDFFF) {
           cp = 0xFFFD;
         }
-        kv_utf8_put(b, cp);
+        kv_buf_put_utf8(b, cp);
         break;
       }
       default: kv_json_fail(p, "bad escape"); return -1;
