@@ -152,9 +152,7 @@ static kql_expr *kql_fold(kql_binder *b, kql_expr *e) {
   if (e->kind == KQL_E_CALL && (e->fn->flags & KQL_FN_NONDETERMINISTIC)) return e;
   for (int i = 0; i < e->nargs; i++)
     if (!e->args[i]->is_const) return e;
-  kql_ectx c;
-  memset(&c, 0, sizeof c);
-  c.ex = &b->q->ex;
+  kql_ectx c = kql_ectx_for_row(&b->q->ex, NULL);
   kql_xrow empty;
   memset(&empty, 0, sizeof empty);
   c.row = &empty;
@@ -2052,9 +2050,7 @@ static int kql_print_sortcols(kql_binder *b, kql_node *it, kql_node *en, kql_exp
   if (it->kind == KQL_N_ASSIGN)
     return kql_bind_fail(b, it->pos, "not supported yet: a name for %s over several arrays (pick one with [i])",
                          en->name);
-  kql_ectx c;
-  memset(&c, 0, sizeof c);
-  c.ex = &b->q->ex;
+  kql_ectx c = kql_ectx_for_row(&b->q->ex, NULL);
   kql_xrow empty;
   memset(&empty, 0, sizeof empty);
   c.row = &empty;

@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "kql/kql.h"
 #include "kql/kql_ast.h"
@@ -115,6 +116,16 @@ typedef struct kql_ectx {
   size_t win_idx;
   int64_t rownum;
 } kql_ectx;
+
+/* The context for evaluating expressions over one row (row may be NULL for
+ * constants); no serialized window, row number 0. */
+static inline kql_ectx kql_ectx_for_row(kql_exec *ex, const kql_xrow *row) {
+  kql_ectx c;
+  memset(&c, 0, sizeof c);
+  c.ex = ex;
+  c.row = row;
+  return c;
+}
 
 /* Returns a new reference (release it). Errors set ex->err and ex->failed. */
 kv_value kql_eval(const kql_expr *e, kql_ectx *c);

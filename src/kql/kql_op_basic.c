@@ -51,10 +51,7 @@ typedef struct {
 
 static int kql_where_push(kql_op *op, const kql_xrow *row) {
   kql_op_where *w = (kql_op_where *)op;
-  kql_ectx c;
-  memset(&c, 0, sizeof c);
-  c.ex = op->ex;
-  c.row = row;
+  kql_ectx c = kql_ectx_for_row(op->ex, row);
   int t = kql_eval_truth(w->pred, &c);
   if (op->ex->failed) return -1;
   return t ? kql_op_push(op->next, row) : 0;
@@ -114,10 +111,7 @@ static int kql_map_push(kql_op *op, const kql_xrow *row) {
     m->rows[m->nrows++] = kql_row_materialize(row, row->ncols);
     return 0;
   }
-  kql_ectx c;
-  memset(&c, 0, sizeof c);
-  c.ex = op->ex;
-  c.row = row;
+  kql_ectx c = kql_ectx_for_row(op->ex, row);
   c.rownum = ++m->rownum;
   return kql_map_emit(m, row, &c);
 }
@@ -344,10 +338,7 @@ static int kql_sort_push(kql_op *op, const kql_xrow *row) {
     s->items = kv_realloc(s->items, sizeof(kql_sort_item) * s->cap);
   }
   kql_sort_item *it = &s->items[s->n];
-  kql_ectx c;
-  memset(&c, 0, sizeof c);
-  c.ex = op->ex;
-  c.row = row;
+  kql_ectx c = kql_ectx_for_row(op->ex, row);
   it->keys = kv_malloc(sizeof(kv_value) * (size_t)(s->nkeys ? s->nkeys : 1));
   for (int k = 0; k < s->nkeys; k++) it->keys[k] = kql_owned(kql_eval(s->keys[k].e, &c));
   it->row = kql_row_materialize(row, op->ncols);

@@ -54,10 +54,7 @@ kv_value kql_mvexpand_item(kv_value v, size_t i, bool bag_array) {
 
 static int kql_mvx_push(kql_op *op, const kql_xrow *row) {
   kql_op_mvx *m = (kql_op_mvx *)op;
-  kql_ectx c;
-  memset(&c, 0, sizeof c);
-  c.ex = op->ex;
-  c.row = row;
+  kql_ectx c = kql_ectx_for_row(op->ex, row);
   kv_value src[16];
   size_t n = 0;
   for (int k = 0; k < m->nx; k++) {
@@ -151,10 +148,7 @@ typedef struct {
 
 static int kql_parse_push(kql_op *op, const kql_xrow *row) {
   kql_op_parse *p = (kql_op_parse *)op;
-  kql_ectx c;
-  memset(&c, 0, sizeof c);
-  c.ex = op->ex;
-  c.row = row;
+  kql_ectx c = kql_ectx_for_row(op->ex, row);
   kv_value s = kql_eval(p->src, &c);
   kv_buf tmp;
   kv_buf_init(&tmp);

@@ -34,10 +34,7 @@ static bool kql_mva_same_schema(const kv_schema *a, const kv_schema *b) {
 /* The per-row table: outer columns, expanded elements, item index. */
 static kql_table *kql_mva_expand(kql_op_mva *m, const kql_xrow *row) {
   kql_exec *ex = m->base.ex;
-  kql_ectx c;
-  memset(&c, 0, sizeof c);
-  c.ex = ex;
-  c.row = row;
+  kql_ectx c = kql_ectx_for_row(ex, row);
   kv_value arr[16];
   size_t n = 0;
   for (int k = 0; k < m->s.nx; k++) {

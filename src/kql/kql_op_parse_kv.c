@@ -198,10 +198,7 @@ static void kql_pkv_regex(kql_op_pkv *m, const char *s, size_t len) {
 
 static int kql_pkv_push(kql_op *op, const kql_xrow *row) {
   kql_op_pkv *m = (kql_op_pkv *)op;
-  kql_ectx c;
-  memset(&c, 0, sizeof c);
-  c.ex = op->ex;
-  c.row = row;
+  kql_ectx c = kql_ectx_for_row(op->ex, row);
   kv_value src = kql_eval(m->s.src, &c);
   if (op->ex->failed) {
     kv_release(src);

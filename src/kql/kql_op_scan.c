@@ -44,10 +44,7 @@ static int kql_scan_eval_cond(kql_op_scan *o, int k) {
   memset(&r, 0, sizeof r);
   r.vals = o->wide;
   r.ncols = o->ncore * (1 + o->nsteps);
-  kql_ectx c;
-  memset(&c, 0, sizeof c);
-  c.ex = o->base.ex;
-  c.row = &r;
+  kql_ectx c = kql_ectx_for_row(o->base.ex, &r);
   int t = kql_eval_truth(o->steps[k].cond, &c);
   return o->base.ex->failed ? -1 : t;
 }
@@ -58,10 +55,7 @@ static int kql_scan_extend(kql_op_scan *o, int k) {
   memset(&r, 0, sizeof r);
   r.vals = o->wide;
   r.ncols = o->ncore * (1 + o->nsteps);
-  kql_ectx c;
-  memset(&c, 0, sizeof c);
-  c.ex = o->base.ex;
-  c.row = &r;
+  kql_ectx c = kql_ectx_for_row(o->base.ex, &r);
   for (int i = 0; i < o->ncore; i++) {
     kv_release(o->ext[i]);
     o->ext[i] = kv_retain(o->row[i]);

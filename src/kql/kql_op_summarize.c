@@ -169,10 +169,7 @@ static int kql_sum_close_until(kql_op_sum *s, int64_t wm) {
 
 static int kql_sum_push(kql_op *op, const kql_xrow *row) {
   kql_op_sum *s = (kql_op_sum *)op;
-  kql_ectx c;
-  memset(&c, 0, sizeof c);
-  c.ex = op->ex;
-  c.row = row;
+  kql_ectx c = kql_ectx_for_row(op->ex, row);
   uint64_t h = 0x9e3779b97f4a7c15ULL;
   for (int i = 0; i < s->nkeys; i++) {
     s->keybuf[i] = kql_eval(s->keys[i], &c);

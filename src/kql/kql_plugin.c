@@ -172,10 +172,7 @@ kv_value kql_plugin_eval(kql_plugin *pl, const kql_expr *e, size_t r) {
   memset(&row, 0, sizeof row);
   row.vals = kql_table_row(pl->in, r);
   row.ncols = pl->in->schema.count;
-  kql_ectx c;
-  memset(&c, 0, sizeof c);
-  c.ex = &pl->b->q->ex;
-  c.row = &row;
+  kql_ectx c = kql_ectx_for_row(&pl->b->q->ex, &row);
   return kql_eval(e, &c);
 }
 
