@@ -27,11 +27,18 @@ typedef struct cli_pipeline {
   bool live_stopping;           /* Enter/Ctrl-C seen: session stopped, draining */
   dec_context *dec;
   kql_query *query;             /* NULL: all event columns go to the sink */
+  const char *query_text;       /* its text and name, for error carets */
+  size_t query_len;
+  const char *query_name;
   sink *out;
   FILE *out_file;               /* the text sink's file (schema lines), or NULL */
   uint64_t events_read;
   uint64_t start_ns;
 } cli_pipeline;
+
+/* Prints a query error: name:line:column, the query line and a caret when
+ * the error has a position (compile errors and most runtime ones). */
+void cli_query_error(const cli_pipeline *p, const kql_error *qe);
 
 void cli_error(const char *fmt, ...)
 #if defined(__GNUC__)

@@ -99,7 +99,7 @@ int cli_run_rows(cli_pipeline *p) {
       if (p->query) {
         int qrc = kql_query_push(p->query, &krow, &qe);
         if (qrc < 0) {
-          cli_error("query: %s", qe.message);
+          cli_query_error(p, &qe);
           rc = E2K_EXIT_RUNTIME;
           break;
         }
@@ -114,7 +114,7 @@ int cli_run_rows(cli_pipeline *p) {
   }
   if (p->query && rc == E2K_EXIT_OK && !emit.failed && !emit.reader_gone) {
     if (kql_query_finish(p->query, &qe) < 0) {
-      cli_error("query: %s", qe.message);
+      cli_query_error(p, &qe);
       rc = E2K_EXIT_RUNTIME;
     }
   }

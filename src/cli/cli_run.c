@@ -21,6 +21,15 @@ void cli_error(const char *fmt, ...) {
   va_end(ap);
 }
 
+void cli_query_error(const cli_pipeline *p, const kql_error *qe) {
+  kv_buf b;
+  kv_buf_init(&b);
+  kql_error_format(qe, p->query_text ? p->query_text : "", p->query_len, p->query_name, &b);
+  while (b.len && b.data[b.len - 1] == '\n') b.data[--b.len] = '\0';
+  fprintf(stderr, "etw2kusto: %s\n", b.data ? b.data : qe->message);
+  kv_buf_free(&b);
+}
+
 static volatile int cli_interrupted;
 
 /* ---- query text ---- */
@@ -148,12 +157,11 @@ int e2k_cli_main(int argc, char **argv) {
     }
     kql_error qe;
     memset(&qe, 0, sizeof qe);
+    p.query_text = qtext;
+    p.query_len = qlen;
+    p.query_name = qname;
     if (kql_query_compile(&p.query, qtext, qlen, &ko, &qe) < 0) {
-      kv_buf b;
-      kv_buf_init(&b);
-      kql_error_format(&qe, qtext, qlen, qname, &b);
-      fprintf(stderr, "etw2kusto: %s\n", b.data ? b.data : qe.message);
-      kv_buf_free(&b);
+      cli_query_error(&p, &qe);
       rc = E2K_EXIT_QUERY;
       goto done;
     }

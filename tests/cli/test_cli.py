@@ -74,6 +74,14 @@ def test_query_errors():
     check(rc == 4, "bad query exits 4 (got %d)" % rc)
     check(re.search(r"query:1:\d+:", err) is not None, "query error names line:column: %r" % err)
     check("^" in err, "query error has a caret line: %r" % err)
+    # A runtime error that depends on the data names the operator's line:column too.
+    rc, out, err = run("file:" + os.path.join(ETL, "Tx/KernelNetwork.etl"),
+                       "query:T\n| partition by TimeCreated (take 1)", "format:json")
+    check(rc == 1, "runtime query error exits 1 (got %d)" % rc)
+    lines = err.splitlines()
+    check(len(lines) == 3 and lines[0].startswith("etw2kusto: query:2:3: partition:") and
+          lines[1] == "| partition by TimeCreated (take 1)" and lines[2] == "  ^",
+          "runtime error with line:column and caret: %r" % err)
 
 
 def test_json_rows_kernel_network():
