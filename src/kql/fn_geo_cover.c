@@ -40,10 +40,16 @@ typedef struct geo_cover {
   size_t nout;
   bool too_many;
   double budget; /* work left before giving up (hostile input) */
+  size_t *scratch; /* per level, the edges near the cell being visited */
 } geo_cover;
 
 /* Work one call may spend (each unit is roughly one edge-vs-cell test). */
 #define GEO_COVER_BUDGET 3e7
+/* Levels 0..30: the descent never goes deeper. */
+#define GEO_COVER_LEVELS 31
+/* The longest geodesic inside one level-0 S2 cell, in radians, rounded up
+ * (the S2 metric kMaxDiag is 2.4387); level L cells are 2^-L of it. */
+#define GEO_COVER_MAX_DIAG 2.5
 
 static void geo_cover_add_path(geo_cover *c, geo_v3 *v, size_t n) {
   if (c->npaths == c->cap) {
@@ -81,6 +87,7 @@ static void geo_cover_free(geo_cover *c) {
   free(c->edges);
   free(c->ccw);
   free(c->out);
+  free(c->scratch);
 }
 
 /* p on the closed arc a-b (within the crossing tolerance). */
@@ -153,7 +160,8 @@ static void geo_cover_descend(geo_cover *c, uint64_t id, int level, const size_t
     double d = geo_ang(center, cv[k]);
     if (d > cr) cr = d;
   }
-  size_t *near = kv_malloc((ncand ? ncand : 1) * sizeof(size_t));
+  /* no allocation per cell: a covering visits millions of them */
+  size_t *near = c->scratch + (size_t)level * (c->nedges ? c->nedges : 1);
   size_t nnear = 0;
   for (size_t i = 0; i < ncand; i++) {
     const geo_cedge *e = &c->edges[cand[i]];
@@ -188,12 +196,24 @@ static void geo_cover_descend(geo_cover *c, uint64_t id, int level, const size_t
         geo_cover_descend(c, child, level + 1, near, nnear, child_inside);
     }
   }
-  free(near);
+}
+
+/* True when a line's cells surely exceed the limit: each cell holds at most
+ * its diagonal of the line, so a line of angle t needs t / diag cells (a
+ * 780 km line at level 26 needs millions; answering null at once spares
+ * the descent). */
+static bool geo_cover_line_too_long(const geo_cover *c) {
+  double t = 0;
+  for (size_t i = 0; i < c->npaths; i++)
+    for (size_t k = 0; k + 1 < c->npts[i]; k++) t += geo_ang(c->paths[i][k], c->paths[i][k + 1]);
+  return t / ldexp(GEO_COVER_MAX_DIAG, -c->level) > 2.0 * GEO_COVER_MAX_CELLS;
 }
 
 static kv_value geo_cover_run(kql_fn_ctx *ctx, geo_cover *c) {
   c->budget = GEO_COVER_BUDGET;
+  if (!c->polygon && geo_cover_line_too_long(c)) return kv_dyn_null();
   geo_cover_edges(c);
+  c->scratch = kv_malloc((size_t)GEO_COVER_LEVELS * (c->nedges ? c->nedges : 1) * sizeof(size_t));
   size_t *all = kv_malloc((c->nedges ? c->nedges : 1) * sizeof(size_t));
   for (size_t i = 0; i < c->nedges; i++) all[i] = i;
   for (uint64_t face = 0; face < 6 && !c->too_many; face++)
