@@ -413,7 +413,43 @@ kv_value kql_eval(const kql_expr *e, kql_ectx *c) {
   return kv_null(KV_DYNAMIC);
 }
 
+/* A column or constant operand without taking a reference (the row owns
+ * the column value for the duration of the push). */
+static bool kql_cmp_operand(const kql_expr *e, const kql_ectx *c, kv_value *out) {
+  if (e->kind == KQL_E_CONST) *out = e->cval;
+  else if (e->kind == KQL_E_COL && c->row) *out = kql_xrow_get(c->row, e->col);
+  else return false;
+  return true;
+}
+
+/* `where EventId == 11` and the like: the filters users put first on a
+ * stream compare a column with a constant; comparing the borrowed values
+ * (and two integers directly) spares the evaluator's references. */
+static int kql_eval_cmp_truth(const kql_expr *e, kql_ectx *c, bool *done) {
+  kv_value a, b;
+  *done = kql_cmp_operand(e->args[0], c, &a) && kql_cmp_operand(e->args[1], c, &b);
+  if (!*done) return 0;
+  if (!kv_is_null(a) && !kv_is_null(b) && (a.type == KV_INT || a.type == KV_LONG) &&
+      (b.type == KV_INT || b.type == KV_LONG)) {
+    int64_t x = a.u.i, y = b.u.i;
+    switch ((kv_cmp_op)e->op) {
+      case KV_CMP_EQ: return x == y;
+      case KV_CMP_NE: return x != y;
+      case KV_CMP_LT: return x < y;
+      case KV_CMP_LE: return x <= y;
+      case KV_CMP_GT: return x > y;
+      case KV_CMP_GE: return x >= y;
+    }
+  }
+  return kv_cmp((kv_cmp_op)e->op, a, b) == 1;
+}
+
 int kql_eval_truth(const kql_expr *e, kql_ectx *c) {
+  if (e->kind == KQL_E_CMP && e->nargs == 2) {
+    bool done;
+    int t = kql_eval_cmp_truth(e, c, &done);
+    if (done) return t;
+  }
   kv_value v = kql_eval(e, c);
   int t = kv_truth(v);
   kv_release(v);
