@@ -173,6 +173,20 @@ static void kql_tn_walk(kql_tn_ctx *c, int k) {
   free(tmp);
 }
 
+/* summarize $tn_agg = <level k's aggregate> by <by> over t. */
+static kql_table *kql_tn_summarize(kql_binder *b, kql_node *op, int k, kql_node *by, kql_scope *sc,
+                                   kql_table *t) {
+  kql_node *aggs = kql_scx_node(b, KQL_N_CLAUSE, op->pos, "aggs");
+  kql_node *agg = op->kids[k]->kids[3]->kids[0];
+  kql_node *as = kql_scx_node(b, KQL_N_ASSIGN, agg->pos, "$tn_agg");
+  kql_node_add(b->a, as, agg->kind == KQL_N_ASSIGN ? agg->kids[0] : agg);
+  kql_node_add(b->a, aggs, as);
+  kql_node *sum = kql_scx_node(b, KQL_N_OP, op->pos, "summarize");
+  kql_node_add(b->a, sum, aggs);
+  kql_node_add(b->a, sum, by);
+  return kql_scx_run_op(b, sum, sc, t, op->pos);
+}
+
 static kql_node *kql_tn_name(kql_binder *b, uint32_t pos, int j) {
   char buf[16];
   snprintf(buf, sizeof buf, "$o%d", j);
@@ -237,17 +251,9 @@ static int kql_tn_others(kql_binder *b, kql_node *op, kql_scope *sc, kql_table *
     ro = kql_table_new(&os);
     kql_scx_own_table(b, ro);
   } else {
-    kql_node *aggs = kql_scx_node(b, KQL_N_CLAUSE, op->pos, "aggs");
     kql_node *by = kql_scx_node(b, KQL_N_CLAUSE, op->pos, "by");
-    kql_node *agg = op->kids[L]->kids[3]->kids[0];
-    kql_node *as = kql_scx_node(b, KQL_N_ASSIGN, agg->pos, "$tn_agg");
-    kql_node_add(b->a, as, agg->kind == KQL_N_ASSIGN ? agg->kids[0] : agg);
-    kql_node_add(b->a, aggs, as);
     for (int j = 0; j < L; j++) kql_node_add(b->a, by, kql_tn_name(b, op->pos, j));
-    kql_node *sum = kql_scx_node(b, KQL_N_OP, op->pos, "summarize");
-    kql_node_add(b->a, sum, aggs);
-    kql_node_add(b->a, sum, by);
-    ro = kql_scx_run_op(b, sum, sc, f, op->pos);
+    ro = kql_tn_summarize(b, op, L, by, sc, f);
     if (!ro) return -1;
   }
   kql_tn_set_build(oth, ro, L);
@@ -277,17 +283,9 @@ int kql_bind_top_nested(kql_binder *b, kql_node *op, kql_scope *sc, kql_pipe *p)
   if (!src) return -1;
   kv_schema out = {0};
   for (int k = 0; k < nlv; k++) {
-    kql_node *aggs = kql_scx_node(b, KQL_N_CLAUSE, op->pos, "aggs");
     kql_node *by = kql_scx_node(b, KQL_N_CLAUSE, op->pos, "by");
-    kql_node *agg = op->kids[k]->kids[3]->kids[0];
-    kql_node *as = kql_scx_node(b, KQL_N_ASSIGN, agg->pos, "$tn_agg");
-    kql_node_add(b->a, as, agg->kind == KQL_N_ASSIGN ? agg->kids[0] : agg);
-    kql_node_add(b->a, aggs, as);
     for (int j = 0; j <= k; j++) kql_node_add(b->a, by, op->kids[j]->kids[1]->kids[0]);
-    kql_node *sum = kql_scx_node(b, KQL_N_OP, op->pos, "summarize");
-    kql_node_add(b->a, sum, aggs);
-    kql_node_add(b->a, sum, by);
-    lv[k].r = kql_scx_run_op(b, sum, sc, src, op->pos);
+    lv[k].r = kql_tn_summarize(b, op, k, by, sc, src);
     if (!lv[k].r) {
       for (int j = 0; j < k; j++) {
         free(lv[j].head);
@@ -306,6 +304,7 @@ int kql_bind_top_nested(kql_binder *b, kql_node *op, kql_scope *sc, kql_pipe *p)
     const char *kn = lv[k].r->schema.cols[k].name;
     kql_schema_add(b, &out, kql_unique_name(b, &out, kn), lv[k].r->schema.cols[k].type);
     const char *an;
+    kql_node *agg = op->kids[k]->kids[3]->kids[0];
     if (agg->kind == KQL_N_ASSIGN) {
       an = agg->name;
     } else {
