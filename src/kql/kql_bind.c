@@ -35,6 +35,22 @@ int kql_schema_find(const kv_schema *s, const char *name, size_t len) {
   return -1;
 }
 
+void kql_binder_init(kql_binder *b, kql_query *q, kql_arena *a, kql_error *err) {
+  memset(b, 0, sizeof *b);
+  b->q = q;
+  b->a = a;
+  b->src = q->text;
+  b->len = q->text_len;
+  b->err = err;
+}
+
+bool kql_schema_same(const kv_schema *a, const kv_schema *b) {
+  if (a->count != b->count) return false;
+  for (int i = 0; i < a->count; i++)
+    if (a->cols[i].type != b->cols[i].type || strcmp(a->cols[i].name, b->cols[i].name) != 0) return false;
+  return true;
+}
+
 void kql_schema_add(kql_binder *b, kv_schema *s, const char *name, kv_type t) {
   kv_column *c = kql_arena_alloc(b->a, sizeof(kv_column) * (size_t)(s->count + 1));
   if (s->count) memcpy(c, s->cols, sizeof(kv_column) * (size_t)s->count);
@@ -2444,12 +2460,7 @@ static int kql_bind_query_inner(kql_binder *bp, kql_query *q, kql_node *root) {
 int kql_bind_query_scoped(kql_query *q, kql_node *root, kql_error *err, kql_scope *parent,
                           const char *input_name, bool *twice, const char **first_name) {
   kql_binder b;
-  memset(&b, 0, sizeof b);
-  b.q = q;
-  b.a = &q->arena;
-  b.src = q->text;
-  b.len = q->text_len;
-  b.err = err;
+  kql_binder_init(&b, q, &q->arena, err);
   b.root_parent = parent;
   b.input_used = input_name != NULL;
   b.input_name = input_name;

@@ -88,6 +88,11 @@ void kql_pipe_append(kql_pipe *p, kql_op *op);
 void kql_pipe_free(kql_pipe *p);
 kql_table *kql_pipe_materialize(kql_binder *b, kql_pipe *p, uint32_t pos);
 int kql_schema_find(const kv_schema *s, const char *name, size_t len);
+/* Same column names and types, in the same order. */
+bool kql_schema_same(const kv_schema *a, const kv_schema *b);
+/* A binder over q's text that allocates in a and reports to err; callers
+ * set the input fields they need. */
+void kql_binder_init(kql_binder *b, kql_query *q, kql_arena *a, kql_error *err);
 void kql_schema_add(kql_binder *b, kv_schema *s, const char *name, kv_type t);
 const char *kql_unique_name(kql_binder *b, const kv_schema *s, const char *base);
 kql_expr *kql_expr_new(kql_ekind kind, kv_type type, uint32_t pos);

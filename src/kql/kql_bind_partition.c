@@ -26,13 +26,6 @@ static const char *kql_part_hint(kql_node *op, const char *name) {
   return NULL;
 }
 
-static bool kql_part_same_schema(const kv_schema *a, const kv_schema *b) {
-  if (a->count != b->count) return false;
-  for (int i = 0; i < a->count; i++)
-    if (strcmp(a->cols[i].name, b->cols[i].name) || a->cols[i].type != b->cols[i].type) return false;
-  return true;
-}
-
 /* Runs the subquery for one group (rows of `part`, key value `key`). */
 static kql_table *kql_part_run(kql_binder *b, kql_node *op, kql_scope *sc, kql_table *part,
                                kv_value key, int key_col) {
@@ -123,7 +116,7 @@ int kql_bind_partition(kql_binder *b, kql_node *op, kql_scope *sc, kql_pipe *p) 
     if (!out) {
       out = kql_table_new(&res->schema);
       kql_scx_own_table(b, out);
-    } else if (!kql_part_same_schema(&out->schema, &res->schema)) {
+    } else if (!kql_schema_same(&out->schema, &res->schema)) {
       rc = kql_bind_fail(b, op->kids[1]->pos, "not supported yet: partition subqueries with different result schemas");
       break;
     }

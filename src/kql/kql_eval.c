@@ -43,6 +43,13 @@ int kql_exec_fail(kql_exec *ex, uint32_t pos, const char *fmt, ...) {
   return -1;
 }
 
+int kql_exec_fail_with(kql_exec *ex, const kql_error *e) {
+  if (ex->failed) return -1;
+  ex->failed = true;
+  if (ex->err) *ex->err = *e;
+  return -1;
+}
+
 /* Borrowed column value as an owned-or-borrowed value the caller may release. */
 static kv_value kql_eval_col(const kql_xrow *r, int col) {
   kv_value v = kql_xrow_get(r, col);

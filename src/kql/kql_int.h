@@ -195,6 +195,10 @@ int kql_exec_fail(kql_exec *ex, uint32_t pos, const char *fmt, ...)
 #endif
     ;
 
+/* Fails the run with an error already formatted (a binding made at run
+ * time); first error wins; returns -1. */
+int kql_exec_fail_with(kql_exec *ex, const kql_error *e);
+
 /* Operator constructors (kql_op_*.c). Expressions and arrays are owned by the op. */
 kql_op *kql_op_where_new(kql_exec *ex, kql_expr *pred, int ncols);
 /* Column map: out col i = parent col src[i] when src[i] >= 0, else exprs[i]. */

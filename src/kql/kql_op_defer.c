@@ -26,21 +26,6 @@ static int kql_defer_push(kql_op *op, const kql_xrow *row) {
   return 0;
 }
 
-/* Fails the query with the binder's error (first error wins). */
-static int kql_defer_fail_with(kql_exec *ex, const kql_error *e) {
-  if (ex->failed) return -1;
-  ex->failed = true;
-  if (ex->err) *ex->err = *e;
-  return -1;
-}
-
-static bool kql_defer_same_schema(const kv_schema *a, const kv_schema *b) {
-  if (a->count != b->count) return false;
-  for (int i = 0; i < a->count; i++)
-    if (a->cols[i].type != b->cols[i].type || strcmp(a->cols[i].name, b->cols[i].name) != 0) return false;
-  return true;
-}
-
 /* Binds the operator over the buffered rows, runs it and pushes its rows on.
  * The binding allocates in the query's arena (it happens once); the tables it
  * makes are freed when the rest of the chain has finished. */
@@ -51,12 +36,7 @@ static int kql_defer_finish(kql_op *op) {
   kql_error err;
   memset(&err, 0, sizeof err);
   kql_binder rb;
-  memset(&rb, 0, sizeof rb);
-  rb.q = q;
-  rb.a = &q->arena;
-  rb.src = q->text;
-  rb.len = q->text_len;
-  rb.err = &err;
+  kql_binder_init(&rb, q, &q->arena, &err);
   rb.input_used = true; /* the stream has been read */
   rb.input_name = d->s.input_name;
   rb.colnum = d->s.colnum;
@@ -73,15 +53,15 @@ static int kql_defer_finish(kql_op *op) {
   kql_table *res = NULL;
   if (kql_bind_op(&rb, d->s.op, d->s.scope, &pp) != 0) {
     kql_pipe_free(&pp);
-    rc = kql_defer_fail_with(ex, &err);
-  } else if (!kql_defer_same_schema(&pp.schema, &d->s.res)) {
+    rc = kql_exec_fail_with(ex, &err);
+  } else if (!kql_schema_same(&pp.schema, &d->s.res)) {
     kql_pipe_free(&pp);
     rc = kql_exec_fail(ex, d->s.op->pos,
                        "not supported yet: %s over the input stream when its result columns depend on the data",
                        d->s.op->name);
   } else {
     res = kql_pipe_materialize(&rb, &pp, d->s.op->pos);
-    if (!res) rc = kql_defer_fail_with(ex, &err);
+    if (!res) rc = kql_exec_fail_with(ex, &err);
   }
   for (size_t r = 0; res && rc == 0 && r < res->nrows; r++)
     rc = kql_op_push_vals(op->next, kql_table_row(res, r), op->ncols);

@@ -16,21 +16,6 @@ typedef struct {
   kv_value *cells;  /* one per-row table row */
 } kql_op_mva;
 
-/* Fails the query with the binder's error (first error wins). */
-static int kql_mva_fail_with(kql_exec *ex, const kql_error *e) {
-  if (ex->failed) return -1;
-  ex->failed = true;
-  if (ex->err) *ex->err = *e;
-  return -1;
-}
-
-static bool kql_mva_same_schema(const kv_schema *a, const kv_schema *b) {
-  if (a->count != b->count) return false;
-  for (int i = 0; i < a->count; i++)
-    if (a->cols[i].type != b->cols[i].type || strcmp(a->cols[i].name, b->cols[i].name) != 0) return false;
-  return true;
-}
-
 /* The per-row table: outer columns, expanded elements, item index. */
 static kql_table *kql_mva_expand(kql_op_mva *m, const kql_xrow *row) {
   kql_exec *ex = m->base.ex;
@@ -84,12 +69,7 @@ static int kql_mva_push(kql_op *op, const kql_xrow *row) {
   kql_error err;
   memset(&err, 0, sizeof err);
   kql_binder rb;
-  memset(&rb, 0, sizeof rb);
-  rb.q = q;
-  rb.a = &scratch;
-  rb.src = q->text;
-  rb.len = q->text_len;
-  rb.err = &err;
+  kql_binder_init(&rb, q, &scratch, &err);
   rb.input_used = true; /* the input stream cannot be re-read per row */
   rb.colnum = m->s.colnum;
   kql_scope *rs = kql_arena_alloc(&scratch, sizeof *rs);
@@ -108,13 +88,13 @@ static int kql_mva_push(kql_op *op, const kql_xrow *row) {
   kql_table *res = NULL;
   if (kql_bind_tabular(&rb, m->s.root, rs, &pp) != 0) {
     kql_pipe_free(&pp);
-    rc = kql_mva_fail_with(ex, &err);
-  } else if (!kql_mva_same_schema(&pp.schema, &m->s.res)) {
+    rc = kql_exec_fail_with(ex, &err);
+  } else if (!kql_schema_same(&pp.schema, &m->s.res)) {
     kql_pipe_free(&pp);
     rc = kql_exec_fail(ex, m->s.pos, "mv-apply: the sub-query's result columns differ between rows");
   } else {
     res = kql_pipe_materialize(&rb, &pp, m->s.pos);
-    if (!res) rc = kql_mva_fail_with(ex, &err);
+    if (!res) rc = kql_exec_fail_with(ex, &err);
   }
   for (size_t r = 0; res && rc == 0 && r < res->nrows; r++) {
     kv_value *rr = kql_table_row(res, r);

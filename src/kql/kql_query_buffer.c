@@ -32,13 +32,6 @@ static kql_scope *kql_qbuf_scope(kql_query *q, const char *name, kql_table *t) {
   return s;
 }
 
-static bool kql_qbuf_same_schema(const kv_schema *a, const kv_schema *b) {
-  if (a->count != b->count) return false;
-  for (int i = 0; i < a->count; i++)
-    if (a->cols[i].type != b->cols[i].type || strcmp(a->cols[i].name, b->cols[i].name) != 0) return false;
-  return true;
-}
-
 static int kql_qbuf_push(kql_op *op, const kql_xrow *row) {
   kql_op_qbuf *m = (kql_op_qbuf *)op;
   /* input columns the query never reads come as nulls (kql_colneed.c): not decoded */
@@ -65,11 +58,8 @@ static int kql_qbuf_finish(kql_op *op) {
   int rc = kql_bind_query_scoped(q, m->root, &err, kql_qbuf_scope(q, m->name, m->rows), m->name, NULL, NULL);
   kql_op *run = rc == 0 ? q->head : NULL;
   if (rc != 0) {
-    if (!ex->failed) {
-      ex->failed = true;
-      if (ex->err) *ex->err = err;
-    }
-  } else if (!kql_qbuf_same_schema(&q->schema, &m->res)) {
+    kql_exec_fail_with(ex, &err);
+  } else if (!kql_schema_same(&q->schema, &m->res)) {
     rc = kql_exec_fail(ex, 0, "not supported yet: reading the input stream twice when the result columns depend on the data");
   } else {
     rc = kql_run_source(ex, q->src_kind, q->src_table, q->range_from, q->range_to, q->range_step, run);
