@@ -44,6 +44,20 @@ void kql_binder_init(kql_binder *b, kql_query *q, kql_arena *a, kql_error *err) 
   b->err = err;
 }
 
+kql_scope *kql_table_scope(kql_arena *a, kql_scope *parent, const char *name, kql_table *t) {
+  kql_scope *s = kql_arena_alloc(a, sizeof *s);
+  kql_ent *e = kql_arena_alloc(a, sizeof *e);
+  memset(s, 0, sizeof *s);
+  memset(e, 0, sizeof *e);
+  e->name = name;
+  e->kind = KQL_ENT_TABULAR;
+  e->table = t;
+  e->cval = kv_null(KV_DYNAMIC);
+  s->parent = parent;
+  s->ents = e;
+  return s;
+}
+
 bool kql_schema_same(const kv_schema *a, const kv_schema *b) {
   if (a->count != b->count) return false;
   for (int i = 0; i < a->count; i++)

@@ -90,6 +90,8 @@ kql_table *kql_pipe_materialize(kql_binder *b, kql_pipe *p, uint32_t pos);
 int kql_schema_find(const kv_schema *s, const char *name, size_t len);
 /* Same column names and types, in the same order. */
 bool kql_schema_same(const kv_schema *a, const kv_schema *b);
+/* A scope (child of parent) holding one table entity named `name`, in a. */
+kql_scope *kql_table_scope(kql_arena *a, kql_scope *parent, const char *name, kql_table *t);
 /* A binder over q's text that allocates in a and reports to err; callers
  * set the input fields they need. */
 void kql_binder_init(kql_binder *b, kql_query *q, kql_arena *a, kql_error *err);

@@ -12,21 +12,6 @@
 #define KQL_MVA_SRC "$mv_apply_rows"
 #define KQL_MVA_MAX 16
 
-/* A scope holding one table entity named `name`. */
-static kql_scope *kql_mva_scope(kql_arena *a, kql_scope *parent, const char *name, kql_table *t) {
-  kql_scope *s = kql_arena_alloc(a, sizeof *s);
-  kql_ent *e = kql_arena_alloc(a, sizeof *e);
-  memset(s, 0, sizeof *s);
-  memset(e, 0, sizeof *e);
-  e->name = name;
-  e->kind = KQL_ENT_TABULAR;
-  e->table = t;
-  e->cval = kv_null(KV_DYNAMIC);
-  s->parent = parent;
-  s->ents = e;
-  return s;
-}
-
 static const char *kql_mva_itemindex(kql_binder *b, kql_node *op, int *rc) {
   const char *idx = NULL;
   *rc = 0;
@@ -161,7 +146,7 @@ int kql_bind_mv_apply(kql_binder *b, kql_node *op, kql_scope *sc, kql_pipe *p) {
     kql_table *empty = kql_table_new(&sub);
     kql_pipe dp;
     memset(&dp, 0, sizeof dp);
-    if (kql_bind_tabular(b, root, kql_mva_scope(b->a, sc, KQL_MVA_SRC, empty), &dp) != 0) rc = -1;
+    if (kql_bind_tabular(b, root, kql_table_scope(b->a, sc, KQL_MVA_SRC, empty), &dp) != 0) rc = -1;
     else res = dp.schema;
     kql_pipe_free(&dp);
     kql_table_free(empty);

@@ -72,14 +72,7 @@ static int kql_mva_push(kql_op *op, const kql_xrow *row) {
   kql_binder_init(&rb, q, &scratch, &err);
   rb.input_used = true; /* the input stream cannot be re-read per row */
   rb.colnum = m->s.colnum;
-  kql_scope *rs = kql_arena_alloc(&scratch, sizeof *rs);
-  kql_ent *src = kql_arena_alloc(&scratch, sizeof *src);
-  src->name = m->s.src_name;
-  src->kind = KQL_ENT_TABULAR;
-  src->table = t;
-  src->cval = kv_null(KV_DYNAMIC);
-  rs->parent = m->s.scope;
-  rs->ents = src;
+  kql_scope *rs = kql_table_scope(&scratch, m->s.scope, m->s.src_name, t);
   int snap = q->ntables;
   for (int i = 0; i < m->s.nscopes; i++) m->s.heads[i] = m->s.scopes[i]->ents;
   kql_pipe pp;

@@ -20,18 +20,6 @@ typedef struct {
   kv_value *vals;      /* one input row */
 } kql_op_qbuf;
 
-/* A scope holding one table named `name`, outside the query's statements. */
-static kql_scope *kql_qbuf_scope(kql_query *q, const char *name, kql_table *t) {
-  kql_scope *s = kql_arena_alloc(&q->arena, sizeof *s);
-  kql_ent *e = kql_arena_alloc(&q->arena, sizeof *e);
-  e->name = name;
-  e->kind = KQL_ENT_TABULAR;
-  e->table = t;
-  e->cval = kv_null(KV_DYNAMIC);
-  s->ents = e;
-  return s;
-}
-
 static int kql_qbuf_push(kql_op *op, const kql_xrow *row) {
   kql_op_qbuf *m = (kql_op_qbuf *)op;
   /* input columns the query never reads come as nulls (kql_colneed.c): not decoded */
@@ -55,7 +43,8 @@ static int kql_qbuf_finish(kql_op *op) {
   int snap = q->ntables;
   kql_error err;
   memset(&err, 0, sizeof err);
-  int rc = kql_bind_query_scoped(q, m->root, &err, kql_qbuf_scope(q, m->name, m->rows), m->name, NULL, NULL);
+  kql_scope *rows = kql_table_scope(&q->arena, NULL, m->name, m->rows); /* outside the statements */
+  int rc = kql_bind_query_scoped(q, m->root, &err, rows, m->name, NULL, NULL);
   kql_op *run = rc == 0 ? q->head : NULL;
   if (rc != 0) {
     kql_exec_fail_with(ex, &err);
@@ -95,7 +84,7 @@ int kql_bind_query_buffered(kql_query *q, kql_node *root, kql_error *err, const 
   kql_table *empty = kql_table_new(q->input);
   q->tables = kv_realloc(q->tables, sizeof(kql_table *) * (size_t)(q->ntables + 1));
   q->tables[q->ntables++] = empty;
-  if (kql_bind_query_scoped(q, root, err, kql_qbuf_scope(q, input_name, empty), input_name, NULL, NULL) != 0)
+  if (kql_bind_query_scoped(q, root, err, kql_table_scope(&q->arena, NULL, input_name, empty), input_name, NULL, NULL) != 0)
     return -1;
   /* keep the result columns; the rows come at end of input */
   kql_op_free_chain(q->head);
