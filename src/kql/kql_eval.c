@@ -135,6 +135,38 @@ static kv_value kql_eval_index(kv_value base, kv_value idx) {
   return kv_retain(kv_array_get(base, (size_t)i));
 }
 
+/* A column or constant operand without taking a reference (the row owns
+ * the column value for the duration of the push). */
+static bool kql_cmp_operand(const kql_expr *e, const kql_ectx *c, kv_value *out) {
+  if (e->kind == KQL_E_CONST) *out = e->cval;
+  else if (e->kind == KQL_E_COL && c->row) *out = kql_xrow_get(c->row, e->col);
+  else return false;
+  return true;
+}
+
+/* kv_cmp's answer (1, 0, or -1 for null) when both operands are columns or
+ * constants: `where EventId == 11`, the filter users put first on a stream.
+ * The borrowed values spare the evaluator's references, and two integers
+ * compare directly. *done is false for any other operand. */
+static int kql_cmp_borrowed(const kql_expr *e, const kql_ectx *c, bool *done) {
+  kv_value a, b;
+  *done = e->nargs == 2 && kql_cmp_operand(e->args[0], c, &a) && kql_cmp_operand(e->args[1], c, &b);
+  if (!*done) return -1;
+  if (!kv_is_null(a) && !kv_is_null(b) && (a.type == KV_INT || a.type == KV_LONG) &&
+      (b.type == KV_INT || b.type == KV_LONG)) {
+    int64_t x = a.u.i, y = b.u.i;
+    switch ((kv_cmp_op)e->op) {
+      case KV_CMP_EQ: return x == y;
+      case KV_CMP_NE: return x != y;
+      case KV_CMP_LT: return x < y;
+      case KV_CMP_LE: return x <= y;
+      case KV_CMP_GT: return x > y;
+      case KV_CMP_GE: return x >= y;
+    }
+  }
+  return kv_cmp((kv_cmp_op)e->op, a, b);
+}
+
 kv_value kql_eval(const kql_expr *e, kql_ectx *c) {
   switch (e->kind) {
     case KQL_E_CONST:
@@ -187,11 +219,15 @@ kv_value kql_eval(const kql_expr *e, kql_ectx *c) {
       return r;
     }
     case KQL_E_CMP: {
-      kv_value a = kql_eval(e->args[0], c);
-      kv_value b = kql_eval(e->args[1], c);
-      int r = kv_cmp((kv_cmp_op)e->op, a, b);
-      kv_release(a);
-      kv_release(b);
+      bool done;
+      int r = kql_cmp_borrowed(e, c, &done);
+      if (!done) {
+        kv_value a = kql_eval(e->args[0], c);
+        kv_value b = kql_eval(e->args[1], c);
+        r = kv_cmp((kv_cmp_op)e->op, a, b);
+        kv_release(a);
+        kv_release(b);
+      }
       return r < 0 ? kv_null(KV_BOOL) : kv_bool(r == 1);
     }
     case KQL_E_STROP:
@@ -420,42 +456,11 @@ kv_value kql_eval(const kql_expr *e, kql_ectx *c) {
   return kv_null(KV_DYNAMIC);
 }
 
-/* A column or constant operand without taking a reference (the row owns
- * the column value for the duration of the push). */
-static bool kql_cmp_operand(const kql_expr *e, const kql_ectx *c, kv_value *out) {
-  if (e->kind == KQL_E_CONST) *out = e->cval;
-  else if (e->kind == KQL_E_COL && c->row) *out = kql_xrow_get(c->row, e->col);
-  else return false;
-  return true;
-}
-
-/* `where EventId == 11` and the like: the filters users put first on a
- * stream compare a column with a constant; comparing the borrowed values
- * (and two integers directly) spares the evaluator's references. */
-static int kql_eval_cmp_truth(const kql_expr *e, kql_ectx *c, bool *done) {
-  kv_value a, b;
-  *done = kql_cmp_operand(e->args[0], c, &a) && kql_cmp_operand(e->args[1], c, &b);
-  if (!*done) return 0;
-  if (!kv_is_null(a) && !kv_is_null(b) && (a.type == KV_INT || a.type == KV_LONG) &&
-      (b.type == KV_INT || b.type == KV_LONG)) {
-    int64_t x = a.u.i, y = b.u.i;
-    switch ((kv_cmp_op)e->op) {
-      case KV_CMP_EQ: return x == y;
-      case KV_CMP_NE: return x != y;
-      case KV_CMP_LT: return x < y;
-      case KV_CMP_LE: return x <= y;
-      case KV_CMP_GT: return x > y;
-      case KV_CMP_GE: return x >= y;
-    }
-  }
-  return kv_cmp((kv_cmp_op)e->op, a, b) == 1;
-}
-
 int kql_eval_truth(const kql_expr *e, kql_ectx *c) {
-  if (e->kind == KQL_E_CMP && e->nargs == 2) {
+  if (e->kind == KQL_E_CMP) {
     bool done;
-    int t = kql_eval_cmp_truth(e, c, &done);
-    if (done) return t;
+    int r = kql_cmp_borrowed(e, c, &done);
+    if (done) return r == 1;
   }
   kv_value v = kql_eval(e, c);
   int t = kv_truth(v);
